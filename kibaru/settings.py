@@ -1,0 +1,66 @@
+"""The one typed settings object, read from the environment (prefix ``KIBARU_``).
+
+Build it once at the edge (the CLI, the Celery app) with :func:`load_settings` and pass it
+to what needs it; nothing below the CLI reads the environment itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob an operator can turn, with the environment variable that sets it."""
+
+    model_config = SettingsConfigDict(env_prefix="KIBARU_", env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///kibaru.db",
+        description="SQLAlchemy URL of the store; a SQLite file in the working directory "
+        "by default, postgresql+psycopg://user@host/db in production.",
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker (redis://host:6379/0). Unset: every stage runs in-process.",
+    )
+    result_backend: str | None = Field(
+        default=None, description="Celery result backend; defaults to the broker URL."
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for locks, run progress and the dedup index; defaults to the broker.",
+    )
+    sources: Path | None = Field(
+        default=None, description="An extra sources file merged over the built-in registry."
+    )
+    user_agent: str = Field(
+        default="kibaru/0.1 (+https://github.com/kibaru/kibaru; news archive crawler)",
+        description="User-Agent sent with every request.",
+    )
+    concurrency_per_domain: int = Field(default=2, ge=1)
+    download_delay: float = Field(default=0.25, ge=0)
+    autothrottle: bool = True
+    obey_robots: bool = True
+    max_page_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_sitemap_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_pagination_depth: int = Field(default=5, ge=0)
+    default_schedule: str = Field(default="0 */3 * * *", description="cron for `kibaru beat`")
+    dedup_window_days: int = Field(default=30, ge=1)
+    log_level: str = "INFO"
+
+    @property
+    def effective_redis_url(self) -> str | None:
+        """Redis used for shared state: the explicit setting, else a redis:// broker."""
+        if self.redis_url:
+            return self.redis_url
+        if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; keyword overrides (from CLI options) win over it."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, the idempotent repository, migrations and export."""

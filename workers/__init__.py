@@ -1,0 +1,1 @@
+"""Processing: the stages as plain functions (``workers.stages``) and a thin Celery layer."""

@@ -1,0 +1,1 @@
+"""The processing stages: plain functions, each unaware of the stage after it."""
