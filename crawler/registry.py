@@ -1,0 +1,158 @@
+"""The source registry: built-in per-country YAML files, plus operator files merged over them.
+
+A source file has the shape documented in DESIGN.md (``sources: [ {id: …, …}, … ]``). An
+entry in a later file with the same ``id`` replaces the built-in one field by field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+BUILTIN_DIR = Path(__file__).with_name("sources")
+
+
+class RegistryError(ValueError):
+    """A sources file cannot be used; the message names the file, the entry and the field."""
+
+
+class CrawlPolicy(BaseModel):
+    """Per-source politeness override; unset fields fall back to the settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    concurrency: int | None = Field(default=None, ge=1, le=16)
+    delay: float | None = Field(default=None, ge=0)
+    autothrottle: bool | None = None
+
+
+class Selectors(BaseModel):
+    """Per-source CSS selectors for the cleaning and byline stages (all optional).
+
+    ``drop`` lists elements removed before extraction (ads, related lists…).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: str | None = None
+    title: str | None = None
+    date: str | None = None
+    byline: str | None = None
+    drop: list[str] = Field(default_factory=list)
+
+
+class Source(BaseModel):
+    """One outlet, as an operator declares it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    language: str = Field(pattern=r"^[a-z]{2}$")
+    homepage: str
+    feeds: list[str] = Field(default_factory=list)
+    sitemaps: list[str] = Field(default_factory=list)
+    article_pattern: str | None = None
+    listings: list[str] = Field(default_factory=list)
+    schedule: str | None = None
+    crawl: CrawlPolicy = Field(default_factory=CrawlPolicy)
+    selectors: Selectors | None = None
+    kind: str = Field(default="outlet", description="agency | daily | portal | aggregator | …")
+
+    @field_validator("homepage", "feeds", "sitemaps", "listings")
+    @classmethod
+    def _absolute_http(cls, value: str | list[str]) -> str | list[str]:
+        for url in [value] if isinstance(value, str) else value:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{url!r} is not an absolute http(s) URL")
+        return value
+
+    @field_validator("article_pattern")
+    @classmethod
+    def _valid_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+    @property
+    def domain(self) -> str:
+        """The host of the homepage, without a leading ``www.``."""
+        host = urlsplit(self.homepage).hostname or ""
+        return host.removeprefix("www.")
+
+    @property
+    def discovery(self) -> str:
+        """How URLs are found: the declared modes, or ``auto`` (discovered from the homepage)."""
+        modes = [
+            name
+            for name, present in (
+                ("feeds", self.feeds),
+                ("sitemaps", self.sitemaps),
+                ("listings", self.listings or self.article_pattern),
+            )
+            if present
+        ]
+        return "+".join(modes) or "auto"
+
+
+def _read_entries(path: Path) -> list[dict[str, Any]]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RegistryError(f"{path}: no such sources file (check KIBARU_SOURCES / --sources)") from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
+    if raw is None:
+        return []
+    if not isinstance(raw, dict) or not isinstance(raw.get("sources"), list):
+        raise RegistryError(f"{path}: expected a mapping with a 'sources:' list at the top")
+    entries = raw["sources"]
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise RegistryError(f"{path}: entry #{index + 1} is not a mapping")
+    return entries
+
+
+def _validate(path: Path, index: int, entry: dict[str, Any]) -> Source:
+    try:
+        return Source.model_validate(entry)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(entry)"
+        label = entry.get("id") or f"#{index + 1}"
+        raise RegistryError(
+            f"{path}: source {label!s}, field '{field}': {first['msg']}"
+        ) from exc
+
+
+def load_registry(extra_files: Iterable[Path | str | None] = ()) -> dict[str, Source]:
+    """The built-in sources, then each extra file merged over them, keyed by id."""
+    registry: dict[str, Source] = {}
+    builtin = sorted(BUILTIN_DIR.glob("*.yaml"))
+    for path in builtin:
+        for index, entry in enumerate(_read_entries(path)):
+            source = _validate(path, index, entry)
+            if source.id in registry:
+                raise RegistryError(f"{path}: source {source.id}: id already used by another file")
+            registry[source.id] = source
+    for extra in extra_files:
+        if extra is None:
+            continue
+        path = Path(extra)
+        for index, entry in enumerate(_read_entries(path)):
+            base = registry.get(str(entry.get("id", "")))
+            merged = {**base.model_dump(exclude_unset=True), **entry} if base else entry
+            source = _validate(path, index, merged)
+            registry[source.id] = source
+    return registry
