@@ -110,7 +110,9 @@ def _read_entries(path: Path) -> list[dict[str, Any]]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise RegistryError(f"{path}: no such sources file (check KIBARU_SOURCES / --sources)") from exc
+        raise RegistryError(
+            f"{path}: no such sources file (check KIBARU_SOURCES or --sources)"
+        ) from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
     if raw is None:

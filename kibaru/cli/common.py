@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import NoReturn
 
 import typer
@@ -30,12 +28,3 @@ def get_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         name = "KIBARU_" + str(first["loc"][0]).upper() if first["loc"] else "KIBARU_*"
         fail(f"{name}: {first['msg']}")
-
-
-@contextmanager
-def clean_errors(*handled: type[BaseException], hint: Callable[[BaseException], str]) -> Iterator[None]:
-    """Turn the listed exceptions into one ``error:`` line built by ``hint``."""
-    try:
-        yield
-    except handled as exc:
-        fail(hint(exc))

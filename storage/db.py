@@ -1,0 +1,154 @@
+"""Connecting to the store: engines, sessions, migrations, and clear errors.
+
+``open_store(url)`` is what callers use: it connects, upgrades the schema to the newest
+migration on first use, and returns a :class:`Store` holding the engine and a session factory.
+Problems the operator can fix (unreachable server, a file that is not a database, a bad URL)
+raise :class:`StoreError` whose message names ``KIBARU_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+SETTING = "KIBARU_DATABASE_URL"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used; the message says which setting to fix and how."""
+
+
+def _alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _describe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(
+            f"{SETTING}={url!r} is not a database URL; use e.g. sqlite:///kibaru.db or "
+            "postgresql+psycopg://user@host/db"
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    except (ArgumentError, ModuleNotFoundError) as exc:
+        raise StoreError(f"{SETTING}={_describe(url)}: {exc}") from exc
+
+
+def _explain(url: str, exc: Exception) -> StoreError:
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else repr(exc)
+    if make_url(url).get_backend_name() == "sqlite" and "not a database" in reason:
+        return StoreError(
+            f"{SETTING}={_describe(url)}: the file is not a SQLite database; point "
+            f"{SETTING} at a new or existing kibaru database file"
+        )
+    return StoreError(
+        f"cannot use the database at {SETTING}={_describe(url)}: {reason}. "
+        f"Check that the server is running and reachable, or set {SETTING} to another URL"
+    )
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(url: str = "sqlite://") -> str | None:
+    return ScriptDirectory.from_config(_alembic_config(url)).get_current_head()
+
+
+_upgrade_lock = threading.Lock()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (idempotent; safe to run on every start)."""
+    url = engine.url.render_as_string(hide_password=False)
+    config = _alembic_config(url)
+    with _upgrade_lock:
+        try:
+            with engine.begin() as connection:
+                if engine.dialect.name == "postgresql":
+                    # Two processes upgrading at once: one waits for the other.
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4820171)")
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except (OperationalError, DatabaseError) as exc:
+            raise _explain(url, exc) from exc
+
+
+@dataclass
+class Store:
+    """An opened store: the engine and a session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success, rolled back on error."""
+        with self.sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Connect to ``url`` and (by default) upgrade its schema; raise StoreError on failure."""
+    engine = make_engine(url)
+    try:
+        if migrate:
+            if current_revision(engine) != head_revision(url):
+                upgrade(engine)
+        else:
+            with engine.connect():
+                pass
+    except (OperationalError, DatabaseError) as exc:
+        engine.dispose()
+        raise _explain(url, exc) from exc
+    except StoreError:
+        engine.dispose()
+        raise
+    return Store(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))

@@ -1,0 +1,1 @@
+"""Alembic migrations of the kibaru schema (run with ``kibaru db upgrade``)."""

@@ -1,0 +1,227 @@
+"""Idempotent writes and the batched reads the crawler and workers need.
+
+Every write here can run twice, or in two processes at the same moment, and leave the same
+rows: articles are upserted on their unique canonical URL, pages on their unique URL, failures
+on (url, stage). ``INSERT … ON CONFLICT`` does the work in the database (PostgreSQL and SQLite
+both have it), so there is no read-then-write race.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import Article, CrawlRun, FailedPage, Page, SourceRow, utcnow
+from storage.record import ARTICLE_FIELDS
+
+BATCH = 500
+
+
+def article_id_for(canonical_url: str) -> str:
+    """The stable id of an article: derived from its canonical URL, so re-runs agree."""
+    return hashlib.blake2b(canonical_url.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def _insert(session: Session, model: type[Any]) -> Any:
+    """The dialect's INSERT (both PostgreSQL's and SQLite's have ``on_conflict_do_update``)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    raise NotImplementedError(f"database dialect {dialect!r} is not supported")
+
+
+# Fields refreshed when the same canonical URL is stored again (a re-fetch or reprocess).
+# id, cluster_id, duplicate_of and created_at stay as first stored: clusters are stable.
+_REFRESHED = (
+    "url", "source", "source_name", "country", "title", "text", "published_at", "language",
+    "authors", "agencies", "byline", "content_hash", "fetched_at", "signature", "page_id",
+    "run_id",
+)  # fmt: skip
+
+
+def upsert_article(session: Session, record: Mapping[str, Any]) -> tuple[str, bool]:
+    """Store one article record keyed by ``canonical_url``; return (id, inserted).
+
+    ``record`` has the article-record fields (``id`` optional: derived from the canonical URL)
+    and optionally ``signature``, ``page_id``, ``run_id``. Running it twice, or from two
+    workers at once, leaves exactly one row.
+    """
+    canonical = record.get("canonical_url") or record["url"]
+    columns = (*ARTICLE_FIELDS, "signature", "page_id", "run_id")
+    values = {k: record[k] for k in columns if k in record}
+    values["canonical_url"] = canonical
+    values.setdefault("id", article_id_for(canonical))
+    values.setdefault("authors", [])
+    values.setdefault("agencies", [])
+    values.setdefault("text", "")
+    now = utcnow()
+    values["created_at"] = now
+    values["updated_at"] = now
+    statement = _insert(session, Article).values(**values)
+    refreshed = {k: statement.excluded[k] for k in _REFRESHED if k in values}
+    refreshed["updated_at"] = statement.excluded.updated_at
+    # On conflict the row keeps its id and created_at: a created_at other than ours
+    # means the row was there before.
+    statement = statement.on_conflict_do_update(
+        index_elements=["canonical_url"], set_=refreshed
+    ).returning(Article.id, Article.created_at)
+    row = session.execute(statement).one()
+    return str(row[0]), row[1] == now
+
+
+def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
+    """Which of ``urls`` are already stored as an article (url or canonical URL) or page.
+
+    One query per batch of 500 URLs, never one per URL.
+    """
+    pending = list(dict.fromkeys(urls))
+    found: set[str] = set()
+    for start in range(0, len(pending), BATCH):
+        chunk = pending[start : start + BATCH]
+        found.update(session.scalars(select(Article.url).where(Article.url.in_(chunk))))
+        found.update(
+            session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(chunk)))
+        )
+        found.update(
+            session.scalars(
+                select(Page.url).where(Page.url.in_(chunk), Page.state.in_(_DONE_STATES))
+            )
+        )
+    return found & set(pending)
+
+
+_DONE_STATES = ("stored", "duplicate", "rejected")
+
+
+def save_page(
+    session: Session,
+    *,
+    url: str,
+    final_url: str,
+    source: str,
+    body: bytes,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    hints: Mapping[str, str] | None = None,
+    fetched_at: datetime | None = None,
+    run_id: int | None = None,
+) -> int:
+    """Store (or refresh) a fetched page, gzip-compressed; return its id. Keyed by ``url``."""
+    values: dict[str, Any] = {
+        "url": url,
+        "final_url": final_url or url,
+        "source": source,
+        "status": status,
+        "headers": dict(headers or {}),
+        "encoding": encoding,
+        "hints": dict(hints or {}),
+        "body_gz": gzip.compress(body, compresslevel=6),
+        "fetched_at": fetched_at or utcnow(),
+        "run_id": run_id,
+        "state": "pending",
+    }
+    statement = _insert(session, Page).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["url"],
+        set_={k: statement.excluded[k] for k in values if k != "url"},
+    ).returning(Page.id)
+    return int(session.execute(statement).scalar_one())
+
+
+def page_body(page: Page) -> bytes:
+    """The raw bytes of a stored page."""
+    return gzip.decompress(page.body_gz)
+
+
+def mark_page(
+    session: Session, page_id: int, state: str, *, reason: str | None = None,
+    article_id: str | None = None,
+) -> None:  # fmt: skip
+    """Record what processing made of a page: stored, duplicate, rejected or failed."""
+    session.execute(
+        update(Page)
+        .where(Page.id == page_id)
+        .values(state=state, reason=reason, article_id=article_id, processed_at=utcnow())
+    )
+
+
+def record_failure(
+    session: Session,
+    *,
+    url: str,
+    stage: str,
+    reason: str,
+    error: str | None = None,
+    source: str | None = None,
+    page_id: int | None = None,
+    run_id: int | None = None,
+) -> None:
+    """Record a page a stage could not process; a repeat bumps ``attempts``."""
+    now = utcnow()
+    statement = _insert(session, FailedPage).values(
+        url=url, stage=stage, reason=reason, error=error, source=source, page_id=page_id,
+        run_id=run_id, attempts=1, first_failed_at=now, last_failed_at=now, resolved=False,
+    )  # fmt: skip
+    statement = statement.on_conflict_do_update(
+        index_elements=["url", "stage"],
+        set_={
+            "reason": statement.excluded.reason,
+            "error": statement.excluded.error,
+            "run_id": statement.excluded.run_id,
+            "page_id": statement.excluded.page_id,
+            "attempts": FailedPage.attempts + 1,
+            "last_failed_at": statement.excluded.last_failed_at,
+            "resolved": False,
+        },
+    )
+    session.execute(statement)
+
+
+def resolve_failures(session: Session, url: str) -> None:
+    """Mark every failure of ``url`` resolved (it has since been processed)."""
+    session.execute(update(FailedPage).where(FailedPage.url == url).values(resolved=True))
+
+
+def upsert_sources(session: Session, sources: Iterable[Mapping[str, Any]]) -> None:
+    """Keep the sources table in step with the registry (id, name, country, language…)."""
+    for source in sources:
+        values = {k: source[k] for k in ("id", "name", "country", "language", "homepage", "kind")}
+        statement = _insert(session, SourceRow).values(**values, updated_at=utcnow())
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["id"],
+                set_={k: statement.excluded[k] for k in (*values, "updated_at") if k != "id"},
+            )
+        )
+
+
+def start_run(
+    session: Session, sources: list[str], *, trigger: str = "cli", started_by: str | None = None
+) -> int:
+    """Open a crawl run and return its id."""
+    run = CrawlRun(sources=sources, trigger=trigger, started_by=started_by, status="running")
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(
+    session: Session, run_id: int, *, status: str, counts: Mapping[str, Any],
+    error: str | None = None,
+) -> None:  # fmt: skip
+    """Close a crawl run with its final status and counts."""
+    session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.id == run_id)
+        .values(status=status, counts=dict(counts), error=error, finished_at=utcnow())
+    )
