@@ -74,6 +74,9 @@ class SourceRow(Base):
     language: Mapped[str] = mapped_column(String(8))
     homepage: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32), default="outlet")
+    # Per-source CSS selectors for the stages (registry ``selectors:``), so that workers,
+    # which do not read the registry, process pages the way the registry says.
+    selectors: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

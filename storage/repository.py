@@ -193,9 +193,13 @@ def resolve_failures(session: Session, url: str) -> None:
 
 
 def upsert_sources(session: Session, sources: Iterable[Mapping[str, Any]]) -> None:
-    """Keep the sources table in step with the registry (id, name, country, language…)."""
+    """Keep the sources table in step with the registry (id, name, country, language…).
+
+    Call it before crawling: workers read a page's source (name, country, selectors) from here.
+    """
     for source in sources:
-        values = {k: source[k] for k in ("id", "name", "country", "language", "homepage", "kind")}
+        columns = ("id", "name", "country", "language", "homepage", "kind", "selectors")
+        values = {k: source.get(k) for k in columns}
         statement = _insert(session, SourceRow).values(**values, updated_at=utcnow())
         session.execute(
             statement.on_conflict_do_update(

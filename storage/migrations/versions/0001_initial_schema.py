@@ -109,6 +109,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("homepage", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("selectors", sa.JSON(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sources")),
     )

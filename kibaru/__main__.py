@@ -1,0 +1,5 @@
+"""``python -m kibaru`` is the ``kibaru`` command."""
+
+from kibaru.cli import main
+
+main()
