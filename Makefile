@@ -1,0 +1,41 @@
+# The two commands of the README:
+#   make run    install into .venv and crawl every source on the embedded default (SQLite)
+#   make test   install into .venv (with the test tools) and run lint, types and every test
+# Both create .venv themselves on a fresh machine.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+ARGS   ?= --all
+PYTEST_ARGS ?=
+
+.PHONY: install install-dev run test lint typecheck clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	# the machine's pip 23 cannot resolve lxml's extras: upgrade it first
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+run: install
+	$(BIN)/kibaru db upgrade
+	$(BIN)/kibaru crawl $(ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
