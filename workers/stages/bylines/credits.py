@@ -1,0 +1,219 @@
+"""Reading one credit string: who (persons) and which organisations (agencies) it names.
+
+Used on body lines ("Par Moussa Diallo", "Moussa Issa/ANP", "Source : APS", "ASG/OID") and on
+markup text (JSON-LD author names, ``<meta name="author">``, theme byline elements). This
+module only reads; whether a string is accepted as a byline is the caller's policy, made from
+the :class:`Credit` flags (was there a "Par"/"By" marker, a role, an agency, leftovers?).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from workers.stages.bylines.gazetteer import find_agencies, lookup_agency
+from workers.stages.bylines.names import display_name, looks_like_name, split_names, strip_title
+from workers.stages.bylines.negatives import is_desk_account
+
+_SPACES = re.compile(r"\s+")
+_SOURCE = re.compile(
+    r"^\(?\s*(?:sources?|fontes?|origine|origin|credit|crédit|via)\s*:\s*(?P<rest>.+?)\)?$",
+    re.IGNORECASE,
+)
+_WITH = re.compile(
+    r"^\(?\s*(?:avec|with|com|d'après|d’après|selon|according\s+to|additional\s+reporting\s+by)"
+    r"\s+(?:l'|l’|la\s+|le\s+|les\s+|a\s+|as\s+|o\s+|the\s+)?(?P<rest>.+?)\s*\)?\.?$",
+    re.IGNORECASE,
+)
+_AGENCY_WITH_PLACE = re.compile(r"^(?P<agency>[^\-–—/]+?)\s*[-–—/]\s*(?P<place>[^\-–—/]+)$")
+_MARKER = re.compile(
+    r"^(?:par|by|por|de\s+(?=[A-ZÀ-Ý])|texte|text|texto|textes|reportage|written\s+by|"
+    r"words\s+by|story\s+by|report\s+by|reported\s+by|reportagem|auteur|autor|author|"
+    r"signé|signed|posted\s+by|publié\s+par|publicado\s+por|écrit\s+par)"
+    r"(?:\s*[:\-–]\s*|\s+)",
+    re.IGNORECASE,
+)
+_ROLE_INTRO = re.compile(
+    r"^(?:de|d'|d’|par|from|by|do|da|pelo|pela)\s+(?:notre|nos|la|our|an?|the|nosso|nossa|"
+    r"nossos|o|a)\s+(?:own\s+)?"
+    r"(?:envoyée?s?\s+spéciale?s?|correspondante?s?|correspondance|"
+    r"special\s+correspondent|correspondent|reporter|staff\s+reporter|"
+    r"enviad[oa]s?\s+especia(?:l|is)|correspondentes?)"
+    r"(?:\s+(?:particulière|régionale?|permanente?|locale?|résidente?))?"
+    r"(?:\s+(?:à|a|au|aux|en|dans|de|in|em|no|na|para)\s+[^,:]+?)?\s*[,:\-–]\s*",
+    re.IGNORECASE,
+)
+_CORRESPONDENCE = re.compile(
+    r"^correspondance\s+(?:particulière|particuliere|de\s+[^:,]+|à\s+[^:,]+)\s*[:,\-–]\s*",
+    re.IGNORECASE,
+)
+_ROLE = re.compile(
+    r"^(?:envoyée?s?\s+spéciale?s?|correspondante?s?|correspondance|journaliste|stagiaire|"
+    r"reporter|rédacteur|rédactrice|chef|directeur|directrice|éditorialiste|chroniqueur|"
+    r"chroniqueuse|collaborateur|collaboratrice|analyste|special\s+correspondent|"
+    r"correspondent|senior\s+|chief\s+|staff\s+|journalist|writer|columnist|editor|contributor|"
+    r"bureau\s+chief|enviad[oa]s?|correspondente|jornalista|repórter|redator|redatora|"
+    r"editor[a]?|colunista|in\s+[A-Z]|à\s+[A-ZÀ-Ý]|em\s+[A-ZÀ-Ý]|au\s+[A-ZÀ-Ý])",
+    re.IGNORECASE,
+)
+_DATE_TAIL = re.compile(
+    r"\s*(?:[|•·]|\s[-–—]\s(?=[^A-Za-zÀ-ÿ]*\d|.*\b(?:ago|il y a|há)\b)|,?\s+(?:le|on|publié|"
+    r"published|posted|mis à jour|updated|em|a)\s+(?=.*\d)|\s(?=\d{1,2}[/.]\d{1,2}[/.]\d{2,4})"
+    r"|\s(?=il y a\b)|\s+(?=\d)).*$",
+    re.IGNORECASE,
+)
+_STAFF_CODE = re.compile(r"^[A-Z]{1,5}(?:\s*/\s*[A-Z]{1,5})+$")
+_CHUNK_SEPARATORS = re.compile(r"\s*(?:/|\(|\)|\s[-–—]\s|[-–—]\s|\s[-–—]|,|\|)\s*")
+_BAD_CHUNK = re.compile(r"^(?:with\s+agency\s+reports?|avec\s+agences?|com\s+agências)$", re.I)
+
+
+@dataclass
+class Credit:
+    """What a credit string names.
+
+    ``marked``: it started with "Par"/"By"/"Source :"/"De notre correspondant…" — strong
+    evidence that it is a byline. ``role``: it carried a role ("envoyé spécial à Boké").
+    ``desk``: it named a desk account or the site. ``leftover``: parts that were neither names,
+    agencies, roles nor desk accounts — a sign that the string is prose, not a byline.
+    """
+
+    persons: list[str] = field(default_factory=list)
+    agencies: list[str] = field(default_factory=list)
+    marked: bool = False
+    role: bool = False
+    desk: bool = False
+    staff_code: bool = False
+    leftover: list[str] = field(default_factory=list)
+
+    @property
+    def names_anything(self) -> bool:
+        return bool(self.persons or self.agencies or self.desk or self.staff_code)
+
+
+def normalise_space(text: str) -> str:
+    return _SPACES.sub(" ", text.replace("\u00a0", " ").replace("\u202f", " ")).strip()
+
+
+def _agencies_or_unknown(rest: str) -> list[str]:
+    """Agencies named after "Source :": known ones by short name, else the outlet as written."""
+    known = [mention.short for mention in find_agencies(rest)]
+    if known:
+        return list(dict.fromkeys(known))
+    outlet = re.split(r"\s+(?:du|de\s+(?:ce|la)|of|on|le|del?)\s+\d|\s+[-–—|]\s+|,|\(", rest)[0]
+    outlet = re.sub(r"^(?:https?://)?(?:www\.)?", "", outlet.strip()).strip(" .;:")
+    return [outlet] if outlet and len(outlet) <= 60 else []
+
+
+def agency_alone(text: str) -> str | None:
+    """The agency when ``text`` is nothing but one: "AFP", "(NAN)", "AMAP-Ségou", "Lusa"."""
+    stripped = text.strip().strip(".").strip()
+    if stripped.startswith("(") and stripped.endswith(")"):
+        stripped = stripped[1:-1].strip()
+    stripped = stripped.lstrip("-–—").strip()
+    agency = lookup_agency(stripped)
+    if agency is not None:
+        return agency.short
+    with_place = _AGENCY_WITH_PLACE.match(stripped)
+    if with_place:
+        agency = lookup_agency(with_place.group("agency"))
+        place = with_place.group("place").strip()
+        if agency is not None and place[:1].isupper() and len(place.split()) <= 3:
+            return agency.short
+    return None
+
+
+def parse_credit(text: str, *, site_name: str | None = None) -> Credit:
+    """Read ``text`` as a credit; see :class:`Credit` for what comes back."""
+    credit = Credit()
+    line = normalise_space(text).strip(" -–—|:;,")
+    if not line:
+        return credit
+    if _STAFF_CODE.match(line):
+        credit.staff_code = True
+        credit.agencies = [
+            agency.short
+            for part in line.split("/")
+            if (agency := lookup_agency(part.strip())) is not None
+        ]
+        return credit
+    source = _SOURCE.match(line)
+    if source:
+        credit.marked = True
+        credit.agencies = _agencies_or_unknown(source.group("rest"))
+        return credit
+    with_agency = _WITH.match(line)
+    if with_agency:
+        rest = with_agency.group("rest")
+        named = [mention.short for mention in find_agencies(rest)]
+        if named:
+            credit.marked = True
+            credit.agencies = list(dict.fromkeys(named))
+            return credit
+        if _BAD_CHUNK.match(line.strip("()")):
+            credit.marked = credit.desk = True
+            return credit
+    alone = agency_alone(line)
+    if alone is not None:
+        credit.agencies = [alone]
+        return credit
+
+    body = line
+    for pattern in (_ROLE_INTRO, _CORRESPONDENCE):
+        intro = pattern.match(body)
+        if intro:
+            credit.marked = credit.role = True
+            body = body[intro.end():]
+    marker = _MARKER.match(body)
+    if marker:
+        credit.marked = True
+        body = body[marker.end():]
+    body = _DATE_TAIL.sub("", body).strip(" -–—|,;:")
+    _read_chunks(body, credit, site_name)
+    return credit
+
+
+def _read_chunks(body: str, credit: Credit, site_name: str | None) -> None:
+    """Sort the comma/slash/parenthesis-separated chunks into names, agencies, roles, desk."""
+    for chunk in _CHUNK_SEPARATORS.split(body):
+        chunk = chunk.strip(" .:;'\"«»").strip() if not re.search(r"\b[A-Z]\.$", chunk) else (
+            chunk.strip(" :;'\"«»").strip()
+        )
+        if not chunk:
+            continue
+        alone = agency_alone(chunk)
+        if alone is not None:
+            credit.agencies.append(alone)
+            continue
+        if _BAD_CHUNK.match(chunk):
+            credit.desk = True
+            continue
+        if _ROLE.match(chunk) or chunk[0].islower():
+            credit.role = True
+            continue
+        if is_desk_account(chunk, site_name):
+            credit.desk = True
+            continue
+        for part in split_names(chunk):
+            _read_name(part, credit, site_name)
+
+
+def _read_name(part: str, credit: Credit, site_name: str | None) -> None:
+    part = part.strip(" .:;'\"«»") if not re.search(r"\b[A-Z]\.$", part) else part.strip()
+    if not part:
+        return
+    agency = lookup_agency(part)
+    if agency is not None:
+        credit.agencies.append(agency.short)
+        return
+    if is_desk_account(part, site_name):
+        credit.desk = True
+        return
+    name = strip_title(part)
+    if looks_like_name(name):
+        shown = display_name(name)
+        if shown not in credit.persons:
+            credit.persons.append(shown)
+    elif len(name.split()) == 1 and name[:1].isupper() and credit.persons:
+        credit.role = True  # a place after the name: "Abdullahi Musa, Kano"
+    else:
+        credit.leftover.append(part)

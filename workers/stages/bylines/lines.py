@@ -1,0 +1,236 @@
+"""Bylines in the body text: its first lines, its dateline and its last lines.
+
+The cleaning stage hands over the body with the signature and credit lines still in it.
+:func:`scan_body` finds them — "Par Moussa Diallo" / "De notre correspondant à Kayes, Issa
+Traoré" at the top, a dateline "Dakar, 6 fév (APS) -" opening the first paragraph, and at the
+bottom bare signatures ("Amen K."), "Moussa Issa/ANP", "Oumar Diarra" + "AMAP-Ségou",
+"Source : APS", "(NAN)", staff codes "ASG/OID", photo and editor credits — and returns what
+they name plus the body with exactly those lines (and that dateline prefix) removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from workers.stages.bylines.credits import Credit, agency_alone, normalise_space, parse_credit
+from workers.stages.bylines.gazetteer import find_agencies, name_key
+from workers.stages.bylines.negatives import is_editor_credit, is_photo_credit
+
+# How far from each edge a byline may sit (non-empty lines).
+MAX_START_LINES = 4
+MAX_END_LINES = 8
+# Byline lines are short; a longer line is prose even when it starts with "Par".
+MAX_CREDIT_CHARS = 160
+MAX_SIGNATURE_CHARS = 70
+
+_PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n\s*)")
+_DATELINE_PARENS = re.compile(
+    r"^(?P<prefix>[^()\n]{0,70}?)\(\s*(?P<org>[^()\n]{2,40}?)\s*\)\s*(?:[-–—:]+|\.(?=\s))?\s*"
+)
+_DATELINE_BARE = re.compile(
+    r"^(?P<prefix>[A-ZÀ-Ý][\w'’ .\-]{1,40}?,[^,()\n]{3,30}?),?\s+(?P<org>[A-Z][\w'’\-]{1,20})"
+    r"\s*[-–—:]+\s*"
+)
+_TRAILING_AGENCY = re.compile(r"\s*\(\s*(?P<org>[^()\n]{2,30}?)\s*\)\s*\.?\s*$")
+_SENTENCE_END = re.compile(r"(?<!\b[A-ZÀ-Ý])(?<!\b[A-ZÀ-Ý][a-zà-ÿ])\.$")
+
+
+@dataclass
+class _Line:
+    paragraph: int
+    index: int
+    text: str
+
+
+@dataclass
+class BodyScan:
+    """What the body's edges name, and the body without them.
+
+    ``start_pieces``/``end_pieces`` are the raw byline texts found, in body order.
+    """
+
+    text: str
+    persons: list[str] = field(default_factory=list)
+    agencies: list[str] = field(default_factory=list)
+    pieces: list[str] = field(default_factory=list)
+    desk_only: bool = False
+
+
+def _prefix_looks_like_dateline(prefix: str) -> bool:
+    """A place and/or date before "(APS)": short, starts with a capital, no sentence in it."""
+    stripped = prefix.strip(" ,-–—")
+    if not stripped:
+        return True
+    if len(stripped) > 60 or not stripped[0].isupper():
+        return False
+    return not re.search(r"[.!?]\s+[A-ZÀ-Ý][a-zà-ÿ]{3,}|[;:«»\"]", stripped)
+
+
+def find_dateline(line: str) -> tuple[str, str] | None:
+    """``(dateline, agency)`` when ``line`` opens with "Dakar, 6 fév (APS) -" or "Accra, Feb. 6,
+    GNA -"; the dateline includes the dash and spaces after it."""
+    for pattern in (_DATELINE_PARENS, _DATELINE_BARE):
+        match = pattern.match(line)
+        if not match or not _prefix_looks_like_dateline(match.group("prefix")):
+            continue
+        agency = agency_alone(match.group("org"))
+        if agency is None:
+            continue
+        dateline = match.group(0)
+        rest = line[match.end():]
+        if rest and not dateline.rstrip().endswith(("-", "–", "—", ":", ")", ".")):
+            continue
+        return dateline, agency
+    return None
+
+
+def _is_start_credit(line: str, credit: Credit) -> bool:
+    if len(line) > MAX_CREDIT_CHARS or credit.leftover or credit.staff_code:
+        return False
+    if _SENTENCE_END.search(line) and not credit.agencies:
+        return False
+    if credit.marked and credit.names_anything:
+        return True
+    if credit.role and credit.persons:  # "Mamadou Saliou Diallo, envoyé spécial à Boké"
+        return True
+    return bool(credit.agencies) and not credit.persons and not credit.role
+
+
+def _is_end_credit(line: str, credit: Credit) -> bool:
+    if len(line) > MAX_CREDIT_CHARS or credit.leftover:
+        return False
+    if credit.staff_code:
+        return True
+    if credit.agencies and (credit.persons or credit.marked or not credit.role):
+        return True
+    if _SENTENCE_END.search(line):
+        return False
+    if credit.marked and credit.names_anything:
+        return True
+    if credit.persons and credit.role:
+        return True
+    if credit.desk and not credit.persons and len(line) <= MAX_SIGNATURE_CHARS:
+        return True  # "La Rédaction" signing the piece
+    # A bare signature: "Amen K.", "Fredo BASSOLÉ", "Oumar Diarra".
+    return (
+        bool(credit.persons)
+        and len(line) <= MAX_SIGNATURE_CHARS
+        and all(len(person.split()) <= 5 for person in credit.persons)
+    )
+
+
+def _split(text: str) -> tuple[list[str], list[list[str]]]:
+    """Separators and paragraphs (each a list of lines) of ``text``."""
+    parts = _PARAGRAPH_BREAK.split(text)
+    paragraphs = [part.split("\n") for part in parts[0::2]]
+    separators = parts[1::2]
+    return separators, paragraphs
+
+
+def _join(separators: list[str], paragraphs: list[list[str]]) -> str:
+    """Rebuild the text from the paragraphs that kept a non-empty line.
+
+    Each kept paragraph is preceded by the separator it had in the original text, so that
+    nothing but the removed lines changes.
+    """
+    kept: list[str] = []
+    for position, paragraph in enumerate(paragraphs):
+        if not any(line.strip() for line in paragraph):
+            continue
+        if kept:
+            kept.append(separators[position - 1])
+        kept.append("\n".join(paragraph))
+    return "".join(kept)
+
+
+def scan_body(text: str, *, site_name: str | None = None, title: str | None = None) -> BodyScan:
+    """Find the byline lines at both edges of ``text`` and remove exactly them."""
+    separators, paragraphs = _split(text)
+    lines = [
+        _Line(paragraph=p, index=i, text=content)
+        for p, paragraph in enumerate(paragraphs)
+        for i, content in enumerate(paragraph)
+        if content.strip()
+    ]
+    removed: set[tuple[int, int]] = set()
+    replaced: dict[tuple[int, int], str] = {}
+    start_credits: list[tuple[str, Credit]] = []
+    end_credits: list[tuple[str, Credit]] = []
+    title_key = name_key(title) if title else None
+
+    first_body_line = 0
+    for position, line in enumerate(lines[:MAX_START_LINES]):
+        content = normalise_space(line.text)
+        if title_key and name_key(content) == title_key:
+            first_body_line = position + 1
+            continue
+        if is_photo_credit(content) and len(content) <= MAX_CREDIT_CHARS:
+            removed.add((line.paragraph, line.index))
+            first_body_line = position + 1
+            continue
+        dateline = find_dateline(content)
+        if dateline is None:
+            credit = parse_credit(content, site_name=site_name)
+            if _is_start_credit(content, credit):
+                removed.add((line.paragraph, line.index))
+                start_credits.append((content, credit))
+                first_body_line = position + 1
+                continue
+        else:
+            prefix, agency = dateline
+            start_credits.append((prefix.strip(" -–—:"), Credit(agencies=[agency])))
+            rest = line.text.lstrip()[len(prefix):] if line.text.lstrip().startswith(prefix) else (
+                content[len(prefix):]
+            )
+            if rest.strip():
+                replaced[(line.paragraph, line.index)] = rest
+            else:
+                removed.add((line.paragraph, line.index))
+                first_body_line = position + 1
+                continue
+        break
+
+    for line in reversed(lines[max(first_body_line, 0):][-MAX_END_LINES:]):
+        key = (line.paragraph, line.index)
+        if key in removed:
+            break
+        content = normalise_space(replaced.get(key, line.text))
+        if is_photo_credit(content) and len(content) <= MAX_CREDIT_CHARS:
+            removed.add(key)
+            continue
+        if is_editor_credit(content) and len(content) <= MAX_CREDIT_CHARS:
+            removed.add(key)
+            agencies = [mention.short for mention in find_agencies(content)]
+            end_credits.append((content, Credit(agencies=agencies, marked=True, desk=True)))
+            continue
+        credit = parse_credit(content, site_name=site_name)
+        if _is_end_credit(content, credit):
+            removed.add(key)
+            end_credits.append((content, credit))
+            continue
+        trailing = _TRAILING_AGENCY.search(content)
+        if trailing and len(content) > len(trailing.group(0)) + 20:
+            trailing_agency = agency_alone(trailing.group("org"))
+            if trailing_agency is not None:
+                original = replaced.get(key, line.text)
+                cut = _TRAILING_AGENCY.search(original)
+                if cut is not None:
+                    replaced[key] = original[: cut.start()]
+                piece = f"({trailing.group('org')})"
+                end_credits.append((piece, Credit(agencies=[trailing_agency])))
+        break
+
+    for key, new_text in replaced.items():
+        paragraphs[key[0]][key[1]] = new_text
+    kept = [
+        [content for i, content in enumerate(paragraph) if (p, i) not in removed]
+        for p, paragraph in enumerate(paragraphs)
+    ]
+    scan = BodyScan(text=_join(separators, kept))
+    for piece, credit in [*start_credits, *reversed(end_credits)]:
+        scan.pieces.append(piece)
+        scan.persons.extend(person for person in credit.persons if person not in scan.persons)
+        scan.agencies.extend(agency for agency in credit.agencies if agency not in scan.agencies)
+    scan.desk_only = bool(scan.pieces) and not scan.persons
+    return scan
