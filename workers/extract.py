@@ -1,0 +1,104 @@
+"""One page through clean + bylines: the article-record fields that need no storage.
+
+:func:`extract_record` is what ``kibaru extract`` prints and what the pipeline stores (after
+dedup fills ``content_hash`` and the cluster fields). :class:`SourceInfo` is the little the
+stages need to know about an outlet; the CLI/crawler layer builds it from the registry and
+workers from the ``sources`` table, both through :func:`source_info`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from workers.stages.bylines import tag_bylines
+from workers.stages.clean import SiteRules, clean_page, utc_offset_for_country
+from workers.stages.clean.language import detect_language
+from workers.stages.clean.rules import SelectorsLike
+from workers.stages.page import FetchedPage
+
+RECORD_FIELDS = (
+    "url", "canonical_url", "source", "source_name", "country", "title", "text",
+    "published_at", "language", "authors", "agencies", "byline", "content_hash", "fetched_at",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """An outlet as the stages see it: registry id, name, country, main language, selectors.
+
+    ``selectors`` carries the outlet's CSS overrides and local time offset (derived from
+    the country), or None for the generic rules.
+    """
+
+    id: str
+    name: str
+    country: str
+    language: str
+    selectors: SiteRules | None = None
+
+
+def _rules_from_mapping(selectors: Mapping[str, Any], offset: float) -> SiteRules:
+    drop = selectors.get("drop") or []
+    return SiteRules(
+        body=selectors.get("body"),
+        title=selectors.get("title"),
+        date=selectors.get("date"),
+        byline=selectors.get("byline"),
+        drop=tuple(str(item) for item in drop),
+        utc_offset_hours=offset,
+    )
+
+
+def source_info(
+    *,
+    id: str,
+    name: str,
+    country: str,
+    language: str,
+    selectors: SelectorsLike | Mapping[str, Any] | None = None,
+) -> SourceInfo:
+    """A :class:`SourceInfo` from registry values; ``selectors`` as the registry's
+    ``Selectors`` model or its dict form (as stored in the ``sources`` table)."""
+    offset = utc_offset_for_country(country)
+    if isinstance(selectors, Mapping):
+        rules = _rules_from_mapping(selectors, offset)
+    else:
+        rules = SiteRules.from_selectors(selectors, utc_offset_hours=offset)
+    return SourceInfo(id=id, name=name, country=country, language=language, selectors=rules)
+
+
+def extract_record(page: FetchedPage, source: SourceInfo | None) -> dict[str, Any]:
+    """The article record of ``page`` (see DESIGN.md), ``content_hash`` left None for dedup.
+
+    Raises ``PageRejected``/``StageFailed`` from the stages, unchanged.
+    """
+    rules = source.selectors if source else None
+    cleaned = clean_page(page, rules, language_hint=source.language if source else None)
+    bylines = tag_bylines(
+        cleaned.html,
+        cleaned.text,
+        title=cleaned.title,
+        site_name=cleaned.site_name or (source.name if source else None),
+        byline_selector=rules.byline if rules else None,
+    )
+    text = bylines.text
+    # Language is detected on the text without its byline lines (names skew short texts).
+    language = detect_language(text, source.language if source else None) if text else None
+    return {
+        "url": page.url,
+        "canonical_url": cleaned.canonical_url,
+        "source": source.id if source else page.source,
+        "source_name": source.name if source else None,
+        "country": source.country if source else None,
+        "title": cleaned.title,
+        "text": text,
+        "published_at": cleaned.published_at.isoformat() if cleaned.published_at else None,
+        "language": language or cleaned.language,
+        "authors": list(bylines.authors),
+        "agencies": list(bylines.agencies),
+        "byline": bylines.byline,
+        "content_hash": None,
+        "fetched_at": page.fetched_at.isoformat(),
+    }

@@ -1,0 +1,168 @@
+"""Removal of page furniture: menus, share buttons, related lists, comments, ads, captions.
+
+Three layers, applied to the whole tree before the title, date and body are looked for:
+tags that are never article text, the family's and the outlet's own drop selectors, and
+class/id names that themes use for furniture. Elements that hold the headline or the body
+container are protected, because themes also put words like "sidebar" on page wrappers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from lxml.html import HtmlElement
+
+from workers.stages.clean.htmltree import class_tokens, remove, select
+
+NEVER_TEXT_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "canvas",
+    "form",
+    "button",
+    "select",
+    "textarea",
+    "input",
+    "iframe",
+    "object",
+    "embed",
+    "video",
+    "audio",
+    "nav",
+    "aside",
+    "footer",
+    "figure",
+    "figcaption",
+    "ins",
+    "map",
+    "dialog",
+    "menu",
+    "amp-sidebar",
+    "amp-ad",
+    "amp-social-share",
+    "amp-analytics",
+    "amp-carousel",
+    "amp-iframe",
+    "amp-video",
+    "amp-youtube",
+    "amp-img",
+)
+
+# Words themes use in class/id names of furniture; matched against the dash/underscore-
+# separated parts of each class name, so "td-post-sharing" matches but "shared-story" too.
+FURNITURE_WORDS = frozenset(
+    {
+        "share",
+        "sharing",
+        "sharedaddy",
+        "social",
+        "sociaux",
+        "partage",
+        "related",
+        "relatedposts",
+        "liresaussi",
+        "lireaussi",
+        "newsletter",
+        "sidebar",
+        "widget",
+        "breadcrumb",
+        "breadcrumbs",
+        "fil",
+        "ariane",
+        "advert",
+        "advertisement",
+        "ads",
+        "adsbygoogle",
+        "publicite",
+        "pubs",
+        "banner",
+        "promo",
+        "subscribe",
+        "comment",
+        "comments",
+        "commentaires",
+        "respond",
+        "forum",
+        "tags",
+        "tagcloud",
+        "navigation",
+        "nav",
+        "navbar",
+        "menu",
+        "popup",
+        "modal",
+        "cookie",
+        "cookies",
+        "authorbox",
+        "pagination",
+        "pager",
+        "rating",
+        "popular",
+        "trending",
+        "recommended",
+        "outbrain",
+        "taboola",
+        "caption",
+        "wp-caption",
+        "print",
+        "offcanvas",
+        "masthead",
+        "topbar",
+        "toolbar",
+        "logo",
+        "copyright",
+        "disclaimer",
+    }
+)
+_SPLIT_PARTS = re.compile(r"[-_]+")
+# Elements that are page wrappers, never furniture.
+_WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
+
+
+def is_furniture(element: HtmlElement) -> bool:
+    """True when a class or id names a piece of page furniture."""
+    for token in class_tokens(element):
+        if token in FURNITURE_WORDS:
+            return True
+        if any(part in FURNITURE_WORDS for part in _SPLIT_PARTS.split(token)):
+            return True
+    return False
+
+
+def _protected(anchors: Iterable[HtmlElement]) -> set[HtmlElement]:
+    kept: set[HtmlElement] = set()
+    for anchor in anchors:
+        kept.update(anchor.iterancestors())
+        kept.add(anchor)
+    return kept
+
+
+def strip_furniture(
+    tree: HtmlElement, selectors: Iterable[str], anchors: Iterable[HtmlElement]
+) -> None:
+    """Remove never-text tags, the given drop selectors and furniture-named elements.
+
+    ``anchors`` (headline, body container) and their ancestors are never removed.
+    """
+    keep = _protected(anchors)
+    doomed: list[HtmlElement] = [el for el in tree.iter(*NEVER_TEXT_TAGS) if el not in keep]
+    for selector in selectors:
+        doomed.extend(el for el in select(tree, selector) if el not in keep)
+    body = tree.find("body")
+    scope = body if body is not None else tree
+    for element in scope.iter():
+        if (
+            isinstance(element.tag, str)
+            and element.tag not in _WRAPPER_TAGS
+            and element not in keep
+            and is_furniture(element)
+        ):
+            doomed.append(element)
+    for element in doomed:
+        # An element inside one already removed has no parent chain to the root any more.
+        if element.getroottree().getroot() is tree.getroottree().getroot():
+            remove(element)

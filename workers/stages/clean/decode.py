@@ -1,0 +1,115 @@
+"""Bytes to text: pick the charset, refuse what is not HTML, repair what the charset broke.
+
+Order of trust: the charset the crawler settled on (``FetchedPage.encoding``), the HTTP
+``Content-Type`` header, the page's ``<meta charset>``, then detection (charset-normalizer).
+A declared charset that cannot decode the bytes is skipped rather than obeyed, and mojibake
+left by a charset that lied (UTF-8 bytes declared as Latin-1) is repaired with ftfy.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+from charset_normalizer import from_bytes
+
+from workers.stages.clean.textnorm import looks_like_mojibake, repair
+from workers.stages.errors import StageFailed
+
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
+# Formats that crawlers receive under a text/html label but that are not pages.
+_BINARY_SIGNATURES: dict[bytes, str] = {
+    b"%PDF-": "pdf_content",
+    b"\x89PNG": "binary_content",
+    b"\xff\xd8\xff": "binary_content",
+    b"GIF8": "binary_content",
+    b"PK\x03\x04": "binary_content",
+    b"\x1f\x8b": "binary_content",
+    b"\x00\x00\x01\x00": "binary_content",
+    b"RIFF": "binary_content",
+    b"OggS": "binary_content",
+    b"ID3": "binary_content",
+}
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SNIFF_BYTES = 4096
+_DETECT_BYTES = 65536
+
+
+def _usable(name: str | None) -> str | None:
+    """A codec name Python knows, normalised; None for unknown or missing names."""
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
+
+
+def _declared_charsets(body: bytes, encoding: str | None, headers: dict[str, str]) -> list[str]:
+    candidates: list[str | None] = [encoding]
+    header = headers.get("content-type", "")
+    found = _HEADER_CHARSET.search(header)
+    candidates.append(found.group(1) if found else None)
+    meta = _META_CHARSET.search(body[:_SNIFF_BYTES])
+    candidates.append(meta.group(1).decode("ascii", "ignore") if meta else None)
+    names: list[str] = []
+    for candidate in candidates:
+        name = _usable(candidate)
+        # Latin-1 is what pages that say "iso-8859-1" really mean by it: cp1252 (curly
+        # quotes, œ, €), as browsers read it too.
+        if name == "latin-1":
+            name = "cp1252"
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _refuse_binary(body: bytes) -> None:
+    stripped = body.lstrip()
+    for signature, reason in _BINARY_SIGNATURES.items():
+        if stripped.startswith(signature):
+            raise StageFailed("clean", reason, f"body starts with {signature!r}; not an HTML page")
+    head = body[:_SNIFF_BYTES]
+    if any(head.startswith(bom) for bom, _ in _BOMS):
+        return
+    control = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    if control > len(head) * 0.05:
+        raise StageFailed(
+            "clean", "binary_content", f"{control} control bytes in the first {len(head)}"
+        )
+
+
+def decode_html(
+    body: bytes, encoding: str | None = None, headers: dict[str, str] | None = None
+) -> str:
+    """The page as text (repaired, NFC), or :class:`StageFailed` when it is not a text page."""
+    if not body or not body.strip():
+        raise StageFailed("clean", "empty_body", "the response had no content")
+    _refuse_binary(body)
+    text: str | None = None
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            text = body.decode(name, errors="replace")
+            break
+    if text is None:
+        for name in _declared_charsets(body, encoding, headers or {}):
+            try:
+                text = body.decode(name)
+                break
+            except (UnicodeDecodeError, LookupError):
+                continue  # the declaration lies about these bytes; try the next clue
+    if text is None:
+        best = from_bytes(body[:_DETECT_BYTES]).best()
+        name = _usable(best.encoding if best else None) or "utf-8"
+        text = body.decode(name, errors="replace")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if looks_like_mojibake(text):
+        return repair(text)
+    return unicodedata.normalize("NFC", text)

@@ -1,0 +1,80 @@
+"""Parsing and querying HTML trees with lxml (safe on hostile input)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import lxml.html
+from lxml import etree
+from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
+
+from workers.stages.errors import StageFailed
+
+# No huge_tree: libxml2 then stops nesting at depth 256 instead of building a tree that
+# recursive code (ours or a library's) could not walk. Comments and PIs are never content.
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
+
+
+def parse_html(text: str) -> HtmlElement:
+    """The document tree, or :class:`StageFailed` ("unparseable_html") when there is none."""
+    # lxml refuses str input that carries an XML encoding declaration.
+    if text.lstrip().startswith("<?xml"):
+        text = text.split("?>", 1)[-1]
+    try:
+        tree = lxml.html.document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise StageFailed("clean", "unparseable_html", str(exc)[:200]) from exc
+    if tree is None:
+        raise StageFailed("clean", "unparseable_html", "no element in the document")
+    return tree
+
+
+@lru_cache(maxsize=512)
+def _compiled(selector: str) -> CSSSelector:
+    return CSSSelector(selector, translator="html")
+
+
+def select(root: HtmlElement, selector: str) -> list[HtmlElement]:
+    """Elements matching a CSS selector; an invalid selector matches nothing."""
+    try:
+        found = _compiled(selector)(root)
+    except Exception:  # cssselect raises several unrelated types for bad selectors
+        return []
+    return [el for el in found if isinstance(el, HtmlElement)]
+
+
+def select_first(root: HtmlElement, selectors: list[str] | tuple[str, ...]) -> HtmlElement | None:
+    """The first element matched by the first selector that matches anything."""
+    for selector in selectors:
+        found = select(root, selector)
+        if found:
+            return found[0]
+    return None
+
+
+def remove(element: HtmlElement) -> None:
+    """Remove an element but keep its tail text (the text after it belongs to its parent)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail and tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def class_tokens(element: HtmlElement) -> list[str]:
+    """The element's class names and id, lower-cased."""
+    classes = (element.get("class") or "").lower().split()
+    element_id = (element.get("id") or "").lower()
+    return [*classes, element_id] if element_id else classes
+
+
+def text_of(element: HtmlElement) -> str:
+    """All the text inside an element, whitespace-collapsed."""
+    return " ".join("".join(element.itertext()).split())
