@@ -61,6 +61,11 @@ class Source(BaseModel):
     sitemaps: list[str] = Field(default_factory=list)
     article_pattern: str | None = None
     listings: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(
+        default_factory=list,
+        description="Other hosts of the outlet (a CDN serving its sitemaps…); the homepage's "
+        "host and those of its feeds, sitemaps and listings are always allowed.",
+    )
     schedule: str | None = None
     crawl: CrawlPolicy = Field(default_factory=CrawlPolicy)
     selectors: Selectors | None = None
@@ -133,9 +138,7 @@ def _validate(path: Path, index: int, entry: dict[str, Any]) -> Source:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "(entry)"
         label = entry.get("id") or f"#{index + 1}"
-        raise RegistryError(
-            f"{path}: source {label!s}, field '{field}': {first['msg']}"
-        ) from exc
+        raise RegistryError(f"{path}: source {label!s}, field '{field}': {first['msg']}") from exc
 
 
 def load_registry(extra_files: Iterable[Path | str | None] = ()) -> dict[str, Source]:

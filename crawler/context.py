@@ -1,0 +1,76 @@
+"""What one crawl run shares between the spider, its middlewares and its pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from crawler.netguard import lives_on_private_network
+from crawler.registry import Source
+from crawler.tally import RunTally
+from crawler.urls import host_of
+from workers.stages.page import FetchedPage
+
+KnownFilter = Callable[[list[str]], set[str]]
+Submit = Callable[[FetchedPage], None]
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    """The operator's choices for a run: ``limit`` article pages per source, entries older
+    than ``since`` skipped, ``refresh`` to fetch stored URLs again."""
+
+    limit: int | None = None
+    since: datetime | None = None
+    refresh: bool = False
+    max_sitemap_bytes: int = 50 * 1024 * 1024
+    max_pagination_depth: int = 5
+
+
+@dataclass
+class SourceScope:
+    """Where a source may be fetched from: its own hosts, and whether private addresses are
+    allowed (only when the source itself lives on one)."""
+
+    domains: set[str]
+    allow_private: bool
+
+    @classmethod
+    def of(cls, source: Source) -> SourceScope:
+        hosts = {host_of(url) for url in (source.homepage, *source.feeds, *source.sitemaps)}
+        hosts |= {host_of(url) for url in source.listings}
+        hosts |= {domain.lower() for domain in source.domains}
+        hosts.add(source.domain)
+        hosts.discard("")
+        return cls(domains=hosts, allow_private=lives_on_private_network(host_of(source.homepage)))
+
+
+@dataclass
+class CrawlContext:
+    """Sources by id, options, the counts, and the two seams: which URLs are already stored
+    (``known``, called with batches) and where fetched pages go (``submit``)."""
+
+    sources: dict[str, Source]
+    options: CrawlOptions
+    known: KnownFilter
+    submit: Submit
+    tally: RunTally = field(default_factory=RunTally)
+    error_samples: dict[str, list[str]] = field(default_factory=dict)
+    close_reason: str | None = None
+    scopes: dict[str, SourceScope] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.scopes = {sid: SourceScope.of(source) for sid, source in self.sources.items()}
+
+    def record_error(self, source_id: str, kind: str, url: str) -> None:
+        """Count an error of ``kind`` and keep a few example URLs for the run report."""
+        self.tally.of(source_id).error(kind)
+        samples = self.error_samples.setdefault(kind, [])
+        if len(samples) < 5:
+            samples.append(url)
+
+
+def never_known(urls: Iterable[str]) -> set[str]:
+    """A KnownFilter for crawls that must fetch everything (``--refresh``)."""
+    return set()

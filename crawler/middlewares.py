@@ -1,0 +1,117 @@
+"""Downloader middlewares: the source guard, and retries that back off and honour
+``Retry-After``."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+from crawler.netguard import refusal
+from crawler.urls import host_of, is_within
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.context import CrawlContext
+
+
+class GuardRefused(IgnoreRequest):
+    """A request the source guard would not send; ``reason`` goes into the run's errors."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+class SourceGuardMiddleware:
+    """Refuse any request (redirects included) outside its source's own hosts, and any to a
+    private, loopback or link-local address unless the source itself lives on one.
+
+    Runs before the robots.txt middleware so that not even robots.txt is fetched from a
+    refused host. Requests without a source (robots.txt itself) were checked already.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SourceGuardMiddleware:
+        return cls(crawler)
+
+    @property
+    def context(self) -> CrawlContext:
+        return self.crawler.spider.context  # type: ignore[union-attr]
+
+    def process_request(self, request: Request) -> None:
+        source_id = request.meta.get("source")
+        if source_id is None:
+            return
+        scope = self.context.scopes[source_id]
+        host = host_of(request.url)
+        if not is_within(host, scope.domains):
+            raise GuardRefused(
+                "offsite", f"{request.url}: {host} is not one of source {source_id}'s hosts"
+            )
+        reason = refusal(host, allow_private=scope.allow_private)
+        if reason:
+            raise GuardRefused(reason, f"{request.url}: refused ({reason})")
+        self.context.tally.of(source_id).add("requests")
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """The delay a ``Retry-After`` header asks for (seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class PoliteRetryMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, waiting before each retry: ``Retry-After`` on 429/503
+    (capped by ``RETRY_AFTER_MAX``), else exponential backoff from ``RETRY_BACKOFF_BASE``."""
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 0.5)
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 30.0)
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 120.0)
+
+    def backoff(self, request: Request) -> float:
+        attempt = int(request.meta.get("retry_times", 1))
+        return float(min(self.backoff_max, self.backoff_base * 2 ** max(0, attempt - 1)))
+
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            wait = None
+            if response.status in (429, 503):
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+            wait = self.backoff(result) if wait is None else min(wait, self.retry_after_max)
+            await asyncio.sleep(wait)
+        return result
+
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await asyncio.sleep(self.backoff(result))
+        return result

@@ -1,0 +1,183 @@
+"""Run one crawl in this process: ``run_crawl(...)``, or ``python -m crawler.run ...``.
+
+A run is recorded in storage (sources, start/end, status, counts). The crawl returns when
+every page it found has been processed (embedded mode) or processed by the workers (broker
+mode). Twisted's reactor cannot be restarted, so call :func:`run_crawl` once per process;
+callers that need several crawls (a Celery task, the tests) start ``python -m crawler.run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from twisted.internet import task
+
+from crawler.context import CrawlContext, CrawlOptions, never_known
+from crawler.dates import parse_since
+from crawler.known import stored_url_filter
+from crawler.registry import RegistryError, Source, load_registry
+from crawler.scrapy_settings import scrapy_settings
+from crawler.spiders.news import NewsSpider
+from kibaru.settings import Settings, load_settings
+from storage.db import open_store
+from storage.repository import finish_run, start_run, upsert_sources
+from workers.ingest import open_ingestor
+
+Progress = Callable[[dict[str, Any]], None]
+PROGRESS_INTERVAL = 1.0
+
+
+@dataclass(frozen=True)
+class CrawlSummary:
+    """The outcome of a run: its id in storage, final status and counts."""
+
+    run_id: int
+    status: str
+    counts: dict[str, Any]
+
+
+def select_sources(
+    registry: dict[str, Source], source_ids: Iterable[str], *, all_sources: bool
+) -> list[Source]:
+    """The sources to crawl; RegistryError naming the unknown ids and how to list them."""
+    wanted = list(dict.fromkeys(source_ids))
+    if all_sources:
+        return list(registry.values())
+    if not wanted:
+        raise RegistryError("no source given: name source ids, or use --all")
+    unknown = [sid for sid in wanted if sid not in registry]
+    if unknown:
+        raise RegistryError(
+            f"unknown source id(s): {', '.join(unknown)} (see `kibaru sources` for the ids)"
+        )
+    return [registry[sid] for sid in wanted]
+
+
+def run_crawl(
+    settings: Settings,
+    source_ids: Iterable[str] = (),
+    *,
+    all_sources: bool = False,
+    sources_file: Path | str | None = None,
+    limit: int | None = None,
+    since: datetime | None = None,
+    refresh: bool = False,
+    trigger: str = "cli",
+    progress: Progress | None = None,
+) -> CrawlSummary:
+    """Crawl the chosen sources, hand every page on, record the run; return its summary.
+
+    ``progress`` (if given) is called about once a second with the running counts, then
+    with the processing counts while waiting for the workers.
+    """
+    registry = load_registry([settings.sources, sources_file])
+    sources = select_sources(registry, source_ids, all_sources=all_sources)
+    store = open_store(settings.database_url)
+    try:
+        with store.session() as session:
+            upsert_sources(session, [source.model_dump() for source in sources])
+            run_id = start_run(session, [source.id for source in sources], trigger=trigger)
+        ingestor = open_ingestor(settings, store, run_id)
+        options = CrawlOptions(
+            limit=limit,
+            since=since,
+            refresh=refresh,
+            max_sitemap_bytes=settings.max_sitemap_bytes,
+            max_pagination_depth=settings.max_pagination_depth,
+        )
+        context = CrawlContext(
+            sources={source.id: source for source in sources},
+            options=options,
+            known=never_known if refresh else stored_url_filter(store),
+            submit=ingestor.submit,
+        )
+        try:
+            stats = _crawl(settings, sources, context, progress)
+            processed = ingestor.finish(progress=progress)
+        except BaseException as exc:
+            with store.session() as session:
+                counts = {**context.tally.as_dict(), "error_samples": context.error_samples}
+                status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+                finish_run(session, run_id, status=status, counts=counts, error=repr(exc)[:2000])
+            raise
+        counts = _final_counts(context, stats, processed)
+        status = "interrupted" if context.close_reason == "shutdown" else "succeeded"
+        with store.session() as session:
+            finish_run(session, run_id, status=status, counts=counts)
+        return CrawlSummary(run_id=run_id, status=status, counts=counts)
+    finally:
+        store.dispose()
+
+
+def _crawl(
+    settings: Settings, sources: list[Source], context: CrawlContext, progress: Progress | None
+) -> dict[str, Any]:
+    process = CrawlerProcess(scrapy_settings(settings, sources), install_root_handler=True)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(crawler, context=context)
+    ticker = None
+    if progress is not None:
+        ticker = task.LoopingCall(lambda: progress(context.tally.as_dict()))
+        ticker.start(PROGRESS_INTERVAL, now=False)
+    process.start()
+    if ticker is not None and ticker.running:
+        ticker.stop()
+    assert crawler.stats is not None
+    return dict(crawler.stats.get_stats())
+
+
+def _final_counts(
+    context: CrawlContext, stats: dict[str, Any], processed: dict[str, int]
+) -> dict[str, Any]:
+    counts = context.tally.as_dict()
+    # Every request that went out, robots.txt fetches included (Scrapy's own count).
+    counts["requests"] = int(stats.get("downloader/request_count", counts["requests"]))
+    counts["handed_on"] = counts["pages"]
+    for name in ("articles", "duplicates", "rejected", "failed"):
+        counts[name] = int(processed.get(name, 0))
+    counts["processing"] = dict(processed)
+    counts["error_samples"] = context.error_samples
+    counts["close_reason"] = context.close_reason
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m crawler.run [ID ...] [--all] [--sources FILE] [--limit N] [--since DATE]
+    [--refresh] [--trigger NAME]``; prints the summary as one JSON line."""
+    parser = argparse.ArgumentParser(prog="python -m crawler.run", description=main.__doc__)
+    parser.add_argument("source_ids", nargs="*")
+    parser.add_argument("--all", dest="all_sources", action="store_true")
+    parser.add_argument("--sources", dest="sources_file")
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--since", type=parse_since)
+    parser.add_argument("--refresh", action="store_true")
+    parser.add_argument("--trigger", default="subprocess")
+    args = parser.parse_args(argv)
+    try:
+        summary = run_crawl(
+            load_settings(),
+            args.source_ids,
+            all_sources=args.all_sources,
+            sources_file=args.sources_file,
+            limit=args.limit,
+            since=args.since,
+            refresh=args.refresh,
+            trigger=args.trigger,
+        )
+    except RegistryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"run_id": summary.run_id, "status": summary.status, **summary.counts}))
+    return 0 if summary.status == "succeeded" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,316 @@
+"""The discovery spider: from source entries to fetched article pages.
+
+For each source it reads the declared feeds, sitemaps and listing pages; a source that
+declares neither feeds nor sitemaps is discovered from its homepage (``<link rel=alternate>``
+feeds, robots.txt ``Sitemap:`` lines, then the usual paths). Candidate article URLs are
+canonicalised, filtered (``article_pattern``, ``--since``, already stored, ``--limit``) in
+batches and fetched; each article response becomes a :class:`FetchedPage` item.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from functools import lru_cache
+from typing import Any
+
+import scrapy
+from parsel import Selector
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+
+from crawler.context import CrawlContext
+from crawler.discovery import (
+    FEED_PATHS,
+    SITEMAP_PATHS,
+    anchors,
+    feed_links,
+    next_page_links,
+    sitemaps_in_robots,
+    with_path,
+)
+from crawler.encoding import resolve_encoding
+from crawler.feeds import Entry, is_feed, parse_feed
+from crawler.middlewares import GuardRefused
+from crawler.registry import Source
+from crawler.sitemaps import SitemapRejected, parse_sitemap
+from crawler.urls import canonical_url, host_of, is_within
+from crawler.xmlsafety import UnsafeXml
+from workers.stages.page import FetchedPage
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class NewsSpider(scrapy.Spider):
+    """One spider for every source of the run; ``request.meta["source"]`` says whose."""
+
+    name = "kibaru-news"
+
+    def __init__(self, context: CrawlContext, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.context = context
+        self.requested: dict[str, set[str]] = {sid: set() for sid in context.sources}
+        self.budget: dict[str, int | None] = {sid: context.options.limit for sid in context.sources}
+        self.feed_found: set[str] = set()
+        self.sitemap_found: set[str] = set()
+
+    # -- start ---------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        for source in self.context.sources.values():
+            for request in self.start_requests_for(source):
+                yield request
+
+    def start_requests_for(self, source: Source) -> Iterator[Request]:
+        for url in source.feeds:
+            yield self.request(source, url, "feed", self.parse_feed)
+        for url in source.sitemaps:
+            yield self.request(source, url, "sitemap", self.parse_sitemap)
+        for url in source.listings:
+            yield self.request(source, url, "listing", self.parse_listing, depth=0)
+        if not source.feeds and not source.sitemaps:
+            robots = with_path(source.homepage, "/robots.txt")
+            yield self.request(source, robots, "robots", self.parse_robots, quiet=True)
+            yield self.request(source, source.homepage, "homepage", self.parse_homepage)
+        elif source.article_pattern and not source.listings:
+            yield self.request(source, source.homepage, "listing", self.parse_listing, depth=0)
+
+    def request(
+        self,
+        source: Source,
+        url: str,
+        kind: str,
+        callback: Any,
+        *,
+        quiet: bool = False,
+        **meta: Any,
+    ) -> Request:
+        """A request of ``kind`` for ``source``; ``quiet`` ones (probes of the usual paths)
+        reach their callback whatever the status, and their misses are not errors."""
+        meta.update(source=source.id, kind=kind, kibaru_url=canonical_url(url))
+        if quiet:
+            meta["handle_httpstatus_all"] = True
+        if kind == "sitemap":
+            meta["download_maxsize"] = self.context.options.max_sitemap_bytes
+        if source.crawl.autothrottle is False:
+            meta["autothrottle_dont_adjust_delay"] = True
+        return Request(meta["kibaru_url"], callback=callback, errback=self.on_error, meta=meta)
+
+    # -- discovery -----------------------------------------------------------------------
+
+    def source_of(self, response: Response) -> Source:
+        return self.context.sources[response.meta["source"]]
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        source = self.source_of(response)
+        found = sitemaps_in_robots(response.body, response.url) if response.status == 200 else []
+        for url in found:
+            yield self.request(source, url, "sitemap", self.parse_sitemap)
+        if not found:
+            for path in SITEMAP_PATHS:
+                yield self.request(
+                    source, with_path(source.homepage, path), "sitemap", self.parse_sitemap,
+                    quiet=True,
+                )  # fmt: skip
+
+    def parse_homepage(self, response: Response) -> Iterator[Request]:
+        source = self.source_of(response)
+        found = feed_links(_html(response), response.url) if self.is_html(response) else []
+        for url in found:
+            yield self.request(source, url, "feed", self.parse_feed)
+        if not found:
+            for path in FEED_PATHS:
+                url = with_path(source.homepage, path)
+                yield self.request(source, url, "feed", self.parse_feed, quiet=True)
+        if source.article_pattern and not source.listings:
+            yield from self.parse_listing(response)
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        source = self.source_of(response)
+        if response.status != 200 or not is_feed(response.body):
+            if not response.meta.get("handle_httpstatus_all"):
+                self.context.record_error(source.id, "not_a_feed", response.url)
+            return
+        try:
+            entries = parse_feed(response.body, response.url)
+        except UnsafeXml as exc:
+            self.context.record_error(source.id, exc.reason, response.url)
+            self.logger.warning("feed %s dropped: %s", response.url, exc)
+            return
+        self.feed_found.add(source.id)
+        yield from self.articles(source, entries)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        source = self.source_of(response)
+        probing = bool(response.meta.get("handle_httpstatus_all"))
+        if response.status != 200:
+            return
+        try:
+            document = parse_sitemap(response.body, self.context.options.max_sitemap_bytes)
+        except SitemapRejected as exc:
+            if not (probing and exc.reason == "not_a_sitemap"):
+                self.context.record_error(source.id, exc.reason, response.url)
+                self.logger.warning("sitemap %s dropped: %s", response.url, exc)
+            return
+        self.sitemap_found.add(source.id)
+        if document.kind == "sitemapindex":
+            since = self.context.options.since
+            for entry in document.entries:
+                if since and entry.published and entry.published < since:
+                    self.context.tally.of(source.id).add("old")
+                    continue
+                yield self.request(source, entry.url, "sitemap", self.parse_sitemap)
+        else:
+            yield from self.articles(source, document.entries)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        source = self.source_of(response)
+        if not self.is_html(response):
+            return
+        pattern = source.article_pattern
+        links = anchors(_html(response), response.url)
+        if pattern:
+            yield from self.articles(source, [Entry(url) for url in links])
+        depth = int(response.meta.get("depth_of_listing", 0))
+        if depth < self.context.options.max_pagination_depth:
+            for url in next_page_links(_html(response), response.url):
+                yield self.request(
+                    source, url, "listing", self.parse_listing, depth_of_listing=depth + 1
+                )
+
+    # -- articles ------------------------------------------------------------------------
+
+    def articles(self, source: Source, entries: Iterable[Entry]) -> Iterator[Request]:
+        """Requests for the new article URLs among ``entries`` (one storage query per batch)."""
+        tally = self.context.tally.of(source.id)
+        scope = self.context.scopes[source.id]
+        pattern = source.article_pattern
+        fresh: dict[str, Entry] = {}
+        for entry in entries:
+            url = canonical_url(entry.url)
+            if not is_within(host_of(url), scope.domains):
+                continue
+            if pattern and not _matches(pattern, url):
+                continue
+            if url in self.requested[source.id] or url in fresh:
+                continue
+            fresh[url] = entry
+        tally.add("discovered", len(fresh))
+        since = self.context.options.since
+        if since:
+            old = [u for u, e in fresh.items() if e.published and e.published < since]
+            tally.add("old", len(old))
+            for url in old:
+                del fresh[url]
+        self.requested[source.id].update(fresh)
+        if fresh and not self.context.options.refresh:
+            known = self.context.known(list(fresh))
+            tally.add("known", len(known))
+            fresh = {u: e for u, e in fresh.items() if u not in known}
+        ordered = sorted(fresh.items(), key=_newest_first)
+        budget = self.budget[source.id]
+        if budget is not None:
+            tally.add("over_limit", max(0, len(ordered) - budget))
+            ordered = ordered[:budget]
+            self.budget[source.id] = budget - len(ordered)
+        for url, entry in ordered:
+            hints = {"published_at": entry.published.isoformat()} if entry.published else {}
+            yield self.request(source, url, "article", self.parse_article, hints=hints)
+
+    def parse_article(self, response: Response) -> Iterator[FetchedPage]:
+        source = self.source_of(response)
+        if not self.is_html(response):
+            self.context.record_error(source.id, "not_html", response.url)
+            return
+        tally = self.context.tally.of(source.id)
+        tally.add("pages")
+        if response.meta.get("redirect_urls"):
+            tally.add("redirects")
+        headers = {
+            key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
+            for key, values in response.headers.items()
+        }
+        yield FetchedPage(
+            url=response.meta["kibaru_url"],
+            final_url=response.url,
+            source=source.id,
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            encoding=resolve_encoding(headers.get("content-type"), response.body),
+            hints=dict(response.meta.get("hints") or {}),
+        )
+
+    # -- failures ------------------------------------------------------------------------
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        source_id = request.meta.get("source")
+        if source_id is None:
+            return
+        kind = error_kind(failure)
+        self.context.record_error(source_id, kind, request.url)
+        self.logger.info("%s %s: %s", kind, request.url, failure.getErrorMessage())
+
+    @staticmethod
+    def is_html(response: Response) -> bool:
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+        return not content_type or any(kind in content_type for kind in HTML_TYPES)
+
+    def closed(self, reason: str) -> None:
+        self.context.close_reason = reason
+
+
+def error_kind(failure: Failure) -> str:
+    """A short code for a failed request, used as key of ``errors_by_kind``."""
+    error = failure.value
+    if isinstance(error, HttpError):
+        return f"http_{error.response.status}"
+    if isinstance(error, GuardRefused):
+        return error.reason
+    if isinstance(error, IgnoreRequest):
+        message = str(error).lower()
+        if "robots.txt" in message:
+            return "robots"
+        if "maxsize" in message or "max size" in message or "larger than" in message:
+            return "too_large"
+        return "ignored"
+    name = type(error).__name__
+    if name == "DownloadCancelledError" or "maxsize" in str(error).lower():
+        return "too_large"
+    if isinstance(error, DNSLookupError):
+        return "dns"
+    if isinstance(error, TimeoutError | TCPTimedOutError):
+        return "timeout"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection_refused"
+    return name.lower()
+
+
+def _html(response: Response) -> Selector:
+    """The page as a selector (empty for a non-text response)."""
+    if isinstance(response, TextResponse):
+        return response.selector
+    return Selector(text="")
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _matches(pattern: str, url: str) -> bool:
+    return _compiled(pattern).search(url) is not None
+
+
+def _newest_first(item: tuple[str, Entry]) -> tuple[int, float]:
+    published = item[1].published
+    return (0, -published.timestamp()) if published else (1, 0.0)
