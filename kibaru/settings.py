@@ -49,6 +49,23 @@ class Settings(BaseSettings):
     max_pagination_depth: int = Field(default=5, ge=0)
     default_schedule: str = Field(default="0 */3 * * *", description="cron for `kibaru beat`")
     dedup_window_days: int = Field(default=30, ge=1)
+    # Workers (Celery): a task unacknowledged by a lost worker is delivered again after
+    # ``visibility_timeout`` seconds, so it must exceed the longest a process task may run.
+    visibility_timeout: int = Field(
+        default=3600, ge=2, description="seconds before a lost worker's task is redelivered"
+    )
+    task_time_limit: int = Field(
+        default=600, ge=1, description="hard limit (seconds) of one page's processing task"
+    )
+    task_max_retries: int = Field(
+        default=30, ge=0, description="retries of a task hit by a transient error (DB, Redis)"
+    )
+    retry_backoff_max: int = Field(
+        default=300, ge=1, description="cap (seconds) of the exponential retry backoff"
+    )
+    crawl_time_limit: int = Field(
+        default=6 * 3600, ge=10, description="seconds after which a crawl task is stopped"
+    )
     log_level: str = "INFO"
 
     @property
