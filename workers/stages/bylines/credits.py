@@ -27,7 +27,10 @@ _WITH = re.compile(
 )
 _AGENCY_WITH_PLACE = re.compile(r"^(?P<agency>[^\-–—/]+?)\s*[-–—/]\s*(?P<place>[^\-–—/]+)$")
 _MARKER = re.compile(
-    r"^(?:par|by|por|de\s+(?=[A-ZÀ-Ý])|texte|text|texto|textes|reportage|written\s+by|"
+    r"^(?:par|by|por|de(?=\s+(?-i:[A-ZÀ-Ý]))|from(?=\s+(?-i:[A-ZÀ-Ý]))|"
+    r"(?:texte|text|texto|textes|textos)(?:\s+(?:et|and|e)\s+(?:photos?|fotos?))?|"
+    r"propos\s+recueillis\s+par|(?:dossier|enquête|reportage)\s+réalisée?\s+par|"
+    r"interview\s+by|reporting\s+by|entrevista\s+de|reportage|written\s+by|"
     r"words\s+by|story\s+by|report\s+by|reported\s+by|reportagem|auteur|autor|author|"
     r"signé|signed|posted\s+by|publié\s+par|publicado\s+por|écrit\s+par)"
     r"(?:\s*[:\-–]\s*|\s+)",
@@ -62,6 +65,7 @@ _DATE_TAIL = re.compile(
     r"|\s(?=il y a\b)|\s+(?=\d)).*$",
     re.IGNORECASE,
 )
+_EDITING_TAIL = re.compile(r"\s*;\s*(?:editing|edited|writing|written)\s+by\b.*$", re.I)
 _STAFF_CODE = re.compile(r"^[A-Z]{1,5}(?:\s*/\s*[A-Z]{1,5})+$")
 _CHUNK_SEPARATORS = re.compile(r"\s*(?:/|\(|\)|\s[-–—]\s|[-–—]\s|\s[-–—]|,|\|)\s*")
 _BAD_CHUNK = re.compile(r"^(?:with\s+agency\s+reports?|avec\s+agences?|com\s+agências)$", re.I)
@@ -96,6 +100,7 @@ def normalise_space(text: str) -> str:
 
 def _agencies_or_unknown(rest: str) -> list[str]:
     """Agencies named after "Source :": known ones by short name, else the outlet as written."""
+    rest = re.sub(r"(?:https?://)?(?:www\.)", "", rest)
     known = [mention.short for mention in find_agencies(rest)]
     if known:
         return list(dict.fromkeys(known))
@@ -117,9 +122,21 @@ def agency_alone(text: str) -> str | None:
     if with_place:
         agency = lookup_agency(with_place.group("agency"))
         place = with_place.group("place").strip()
-        if agency is not None and place[:1].isupper() and len(place.split()) <= 3:
+        if agency is not None and looks_like_place(place) and lookup_agency(place) is None:
             return agency.short
+    head, _, place = stripped.partition(" ")
+    agency = lookup_agency(head) if place else None
+    if agency is not None and agency.short.isupper() and looks_like_place(place):
+        return agency.short  # "AMAP Sikasso", "APS Kolda": an agency bureau
     return None
+
+
+def looks_like_place(text: str) -> bool:
+    """One to three capitalised words: "Ségou", "Bobo-Dioulasso", "Porto Novo"."""
+    words = text.split()
+    return 1 <= len(words) <= 3 and all(
+        re.fullmatch(r"[A-ZÀ-Ý][\w'’\-]*", word) for word in words
+    )
 
 
 def parse_credit(text: str, *, site_name: str | None = None) -> Credit:
@@ -167,6 +184,7 @@ def parse_credit(text: str, *, site_name: str | None = None) -> Credit:
     if marker:
         credit.marked = True
         body = body[marker.end():]
+    body = _EDITING_TAIL.sub("", body)
     body = _DATE_TAIL.sub("", body).strip(" -–—|,;:")
     _read_chunks(body, credit, site_name)
     return credit
@@ -184,14 +202,11 @@ def _read_chunks(body: str, credit: Credit, site_name: str | None) -> None:
         if alone is not None:
             credit.agencies.append(alone)
             continue
-        if _BAD_CHUNK.match(chunk):
+        if _BAD_CHUNK.match(chunk) or is_desk_account(chunk, site_name):
             credit.desk = True
             continue
         if _ROLE.match(chunk) or chunk[0].islower():
             credit.role = True
-            continue
-        if is_desk_account(chunk, site_name):
-            credit.desk = True
             continue
         for part in split_names(chunk):
             _read_name(part, credit, site_name)

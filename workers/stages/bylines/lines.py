@@ -94,6 +94,8 @@ def _is_start_credit(line: str, credit: Credit) -> bool:
         return True
     if credit.role and credit.persons:  # "Mamadou Saliou Diallo, envoyé spécial à Boké"
         return True
+    if credit.desk and not credit.persons and len(line) <= MAX_SIGNATURE_CHARS:
+        return True  # "De notre correspondant à Kayes"
     return bool(credit.agencies) and not credit.persons and not credit.role
 
 
@@ -169,15 +171,14 @@ def scan_body(text: str, *, site_name: str | None = None, title: str | None = No
             removed.add((line.paragraph, line.index))
             first_body_line = position + 1
             continue
+        credit = parse_credit(content, site_name=site_name)
+        if _is_start_credit(content, credit):
+            removed.add((line.paragraph, line.index))
+            start_credits.append((content, credit))
+            first_body_line = position + 1
+            continue
         dateline = find_dateline(content)
-        if dateline is None:
-            credit = parse_credit(content, site_name=site_name)
-            if _is_start_credit(content, credit):
-                removed.add((line.paragraph, line.index))
-                start_credits.append((content, credit))
-                first_body_line = position + 1
-                continue
-        else:
+        if dateline is not None:
             prefix, agency = dateline
             start_credits.append((prefix.strip(" -–—:"), Credit(agencies=[agency])))
             rest = line.text.lstrip()[len(prefix):] if line.text.lstrip().startswith(prefix) else (

@@ -102,10 +102,10 @@ def looks_like_name(text: str, *, max_words: int = 6) -> bool:
         lowered = token.lower()
         if 0 < position < last and lowered in PARTICLES:
             continue
-        if lowered.rstrip(".") in NOT_NAME_WORDS:
-            return False
         if _INITIAL.match(token):
             continue
+        if lowered.rstrip(".") in NOT_NAME_WORDS:
+            return False
         if not _is_word(token) or not token[0].isupper():
             return False
         if token.endswith(".") and len(token) > 4:

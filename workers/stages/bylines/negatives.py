@@ -36,6 +36,8 @@ _DESK_PATTERN = re.compile(
     r"^(?:la\s+|l')?(?:redaction|redacao|redaccao|equipe|desk)\b"
     r"|\b(?:desk|newsroom|webmaster|admin|administrator|editorial|staff)$"
     r"|^(?:by\s+)?(?:our|a|the)\s+(?:own\s+)?(?:reporter|correspondent|staff)"
+    r"|^(?:de|par|d')\s*(?:notre|nos)\s+(?:correspondant|envoye)"
+    r"|^(?:do|da|pelo|pela)\s+(?:nosso|nossa)\s+(?:correspondente|enviad)"
 )
 _PHOTO_CREDIT = re.compile(
     r"^\s*(?:\(?\s*(?:photos?|crédits?\s+photos?|credits?\s+photos?|photo\s+credits?|"

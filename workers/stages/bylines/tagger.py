@@ -37,12 +37,17 @@ class Bylines:
 
 
 def _is_site_itself(agency: str, site_name: str | None) -> bool:
+    """The outlet crediting itself ("By Premium Times" on Premium Times) is no origin credit.
+
+    A wire agency's own dispatches keep their agency: "(APS)" on aps.sn is reported.
+    """
     if not site_name:
         return False
     site_agency = lookup_agency(site_name)
-    return (site_agency is not None and site_agency.short == agency) or is_desk_account(
-        agency, site_name
-    )
+    if site_agency is not None and site_agency.short == agency:
+        return site_agency.kind != "agency"
+    known = lookup_agency(agency)
+    return (known is None or known.kind != "agency") and is_desk_account(agency, site_name)
 
 
 def _safe_markup(html: str, title: str | None, selector: str | None) -> list[MarkupByline]:
@@ -78,7 +83,7 @@ def tag_bylines(
     """
     scan = scan_body(text or "", site_name=site_name, title=title)
     authors = list(scan.persons)
-    agencies = list(scan.agencies)
+    agencies = [agency for agency in scan.agencies if not _is_site_itself(agency, site_name)]
     pieces = list(scan.pieces)
 
     markup_persons: dict[str, list[tuple[str, list[str]]]] = {}
