@@ -65,6 +65,26 @@ class SourceGuardMiddleware:
         self.context.tally.of(source_id).add("requests")
 
 
+class RedirectCounterMiddleware:
+    """Counts the redirects each source answers with (the redirected page itself is fetched,
+    or dropped as already requested, by Scrapy's RedirectMiddleware)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectCounterMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        source_id = request.meta.get("source")
+        redirected = 300 <= response.status < 400 and b"Location" in response.headers
+        if source_id is not None and redirected:
+            context: CrawlContext = self.crawler.spider.context  # type: ignore[union-attr]
+            context.tally.of(source_id).add("redirects")
+        return response
+
+
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
     """The delay a ``Retry-After`` header asks for (seconds or an HTTP date), or None."""
     if not value:

@@ -120,7 +120,7 @@ def run_crawl(
 def _crawl(
     settings: Settings, sources: list[Source], context: CrawlContext, progress: Progress | None
 ) -> dict[str, Any]:
-    process = CrawlerProcess(scrapy_settings(settings, sources), install_root_handler=True)
+    process = CrawlerProcess(scrapy_settings(settings, sources))
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, context=context)
     ticker = None

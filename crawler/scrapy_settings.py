@@ -9,11 +9,13 @@ from crawler.urls import host_of
 from kibaru.settings import Settings
 
 # Our retry middleware replaces Scrapy's (same slot in the chain); the guard runs before the
-# robots.txt middleware (100) so that a refused host is never contacted at all.
+# robots.txt middleware (100) so that a refused host is never contacted at all; the redirect
+# counter sits next to the downloader, where it still sees 3xx responses.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SourceGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,
+    "crawler.middlewares.RedirectCounterMiddleware": 950,
 }
 
 
@@ -47,7 +49,7 @@ def scrapy_settings(settings: Settings, sources: list[Source]) -> dict[str, Any]
         "CONCURRENT_REQUESTS": max(16, min(256, 2 * len(sources) * per_domain)),
         "CONCURRENT_REQUESTS_PER_DOMAIN": per_domain,
         "DOWNLOAD_DELAY": settings.download_delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": settings.download_delay > 0,
+        "DOWNLOAD_DELAY_JITTER": 0.5 if settings.download_delay > 0 else 0,
         "DOWNLOAD_SLOTS": download_slots(sources, settings),
         "AUTOTHROTTLE_ENABLED": settings.autothrottle,
         "AUTOTHROTTLE_START_DELAY": settings.download_delay,
@@ -67,5 +69,6 @@ def scrapy_settings(settings: Settings, sources: list[Source]) -> dict[str, Any]
         "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": scrapy_log_level,
+        "LOG_INSTALL_ROOT_HANDLER": True,
         "LOGSTATS_INTERVAL": 0,
     }

@@ -7,7 +7,7 @@ Counters:
 * ``known`` — article URLs skipped because they are already stored;
 * ``old`` — entries skipped by ``--since``; ``over_limit`` — skipped by ``--limit``;
 * ``pages`` — article pages fetched and handed on to processing;
-* ``redirects`` — of those, pages that arrived through a redirect;
+* ``redirects`` — redirect responses (3xx with a Location) to any request of the source;
 * ``errors_by_kind`` — e.g. ``http_404``, ``too_large``, ``robots``, ``offsite``,
   ``private_address``, ``dns``, ``timeout``, ``xml_entities``, ``sitemap_too_large``.
 """

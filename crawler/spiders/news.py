@@ -232,8 +232,6 @@ class NewsSpider(scrapy.Spider):
             return
         tally = self.context.tally.of(source.id)
         tally.add("pages")
-        if response.meta.get("redirect_urls"):
-            tally.add("redirects")
         headers = {
             key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
             for key, values in response.headers.items()

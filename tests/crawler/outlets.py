@@ -1,0 +1,209 @@
+"""Fake news outlets for crawl tests: one small HTTP server per loopback address.
+
+Each :class:`FakeOutlet` serves a dict of routes and records every path it was asked for,
+so that tests can tell what the crawler fetched (and what it never touched).
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Body = bytes | Callable[[], Iterator[bytes]]
+
+
+@dataclass
+class Route:
+    """What a path answers: status, headers and a body (bytes, or chunks streamed without
+    a Content-Length, for pages too big to build in memory)."""
+
+    body: Body = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html"})
+
+
+class FakeOutlet:
+    """An HTTP server on ``host`` (a loopback address) with its routes and request log."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        self.routes: dict[str, Route] = {}
+        self.requests: list[str] = []
+        self.user_agents: set[str] = set()
+        outlet = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def do_GET(self) -> None:
+                outlet.requests.append(self.path)
+                outlet.user_agents.add(self.headers.get("User-Agent", ""))
+                route = outlet.routes.get(self.path) or outlet.routes.get(self.path.split("?")[0])
+                if route is None:
+                    route = Route(b"<html><body>Not found</body></html>", status=404)
+                self.send_response(route.status)
+                for name, value in route.headers.items():
+                    self.send_header(name, value.replace("{base}", outlet.base))
+                if isinstance(route.body, bytes):
+                    self.send_header("Content-Length", str(len(route.body)))
+                    self.end_headers()
+                    self.wfile.write(route.body)
+                    return
+                self.end_headers()
+                try:
+                    for chunk in route.body():
+                        self.wfile.write(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the crawler hung up: that is what a size cap does
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def add(self, path: str, body: Body, status: int = 200, **headers: str) -> None:
+        """Serve ``body`` at ``path``; header names use underscores (``Content_Type``)."""
+        named = {name.replace("_", "-"): value for name, value in headers.items()}
+        named.setdefault("Content-Type", "text/html; charset=utf-8")
+        self.routes[path] = Route(body, status, named)
+
+    def hits(self, path: str) -> int:
+        """How many times ``path`` (query string included, if given) was requested."""
+        return sum(1 for requested in self.requests if requested == path)
+
+    def start(self) -> FakeOutlet:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+SENTENCES = [
+    "Le ministre a présidé la cérémonie d'ouverture en présence des partenaires techniques.",
+    "Les échanges ont porté sur la sécurité alimentaire et la résilience des communautés.",
+    "Plusieurs délégations régionales ont salué l'initiative prise par le gouvernement.",
+    "Selon les organisateurs, près de trois cents participants étaient attendus à Bamako.",
+    "La société civile réclame davantage de transparence dans la gestion des fonds publics.",
+    "Les producteurs de coton espèrent une meilleure campagne grâce aux pluies abondantes.",
+    "Le directeur général a rappelé les efforts consentis pour moderniser les équipements.",
+    "Des experts venus de Dakar et d'Abidjan ont présenté leurs travaux devant l'assemblée.",
+    "La rencontre s'est achevée par l'adoption d'une feuille de route pour l'année prochaine.",
+    "Les habitants du quartier dénoncent les coupures d'électricité de plus en plus fréquentes.",
+    "Le tribunal de grande instance a renvoyé l'affaire à une date ultérieure.",
+    "Les enseignants ont annoncé une grève de soixante-douze heures à partir de lundi.",
+    "La fédération de football a dévoilé la liste des joueurs convoqués pour les éliminatoires.",
+    "Un accord de financement a été signé avec la Banque ouest-africaine de développement.",
+    "Le préfet a appelé les populations au calme après les incidents de la veille.",
+    "Les commerçants du grand marché saluent la baisse du prix du sac de riz importé.",
+    "La campagne de vaccination contre la rougeole touchera plus de deux millions d'enfants.",
+    "Le conseil municipal a voté le budget après de longues heures de débats animés.",
+    "Les autorités sanitaires recommandent la vigilance face à la recrudescence du paludisme.",
+    "Une mission conjointe s'est rendue dans les zones touchées par les inondations.",
+]
+
+
+def article_html(
+    slug: str, *, title: str | None = None, date: str = "2025-02-06T10:00:00+00:00"
+) -> str:
+    """A page that looks like a real news article: headline, date, several paragraphs,
+    a byline, site chrome around it. ``slug`` seeds distinct content per article."""
+    rng = random.Random(slug)
+    title = title or f"Actualité {slug} : " + rng.choice(SENTENCES)[:60]
+    paragraphs = []
+    for index in range(6):
+        picked = rng.sample(SENTENCES, 4)
+        paragraphs.append(
+            f"<p>{' '.join(picked)} Le dossier {slug} numéro {index} reste suivi de près.</p>"
+        )
+    return f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8">
+<title>{title} – Le Quotidien Test</title>
+<meta property="og:title" content="{title}">
+<meta property="og:type" content="article">
+<meta property="article:published_time" content="{date}">
+</head><body>
+<header><nav><a href="/">Accueil</a> <a href="/politique/">Politique</a></nav></header>
+<main><article>
+<h1>{title}</h1>
+<time datetime="{date}">{date[:10]}</time>
+{"".join(paragraphs)}
+<p class="author">Amen K.</p>
+</article></main>
+<footer>© Le Quotidien Test</footer>
+</body></html>"""
+
+
+def rss(items: list[tuple[str, str]]) -> bytes:
+    """An RSS 2.0 feed of (url, RFC 822 date) items."""
+    body = "".join(
+        f"<item><title>t</title><link>{url}</link><pubDate>{date}</pubDate></item>"
+        for url, date in items
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Fil</title>'
+        f"<link>http://x/</link>{body}</channel></rss>"
+    ).encode()
+
+
+def atom(items: list[tuple[str, str]]) -> bytes:
+    """An Atom feed of (url, ISO date) entries."""
+    body = "".join(
+        f'<entry><title>t</title><link rel="alternate" type="text/html" href="{url}"/>'
+        f"<id>{url}</id><published>{date}</published><updated>{date}</updated></entry>"
+        for url, date in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>Fil</title><id>urn:x</id><updated>2025-02-06T10:00:00Z</updated>{body}</feed>"
+    ).encode()
+
+
+def urlset(urls: list[str], *, news_dates: list[str] | None = None) -> bytes:
+    """A sitemap url set; with ``news_dates`` a Google News sitemap."""
+    entries = []
+    for index, url in enumerate(urls):
+        news = ""
+        if news_dates:
+            news = (
+                "<news:news><news:publication><news:name>Test</news:name>"
+                "<news:language>fr</news:language></news:publication>"
+                f"<news:publication_date>{news_dates[index]}</news:publication_date>"
+                "<news:title>t</news:title></news:news>"
+            )
+        entries.append(f"<url><loc>{url}</loc>{news}</url>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        f"{''.join(entries)}</urlset>"
+    ).encode()
+
+
+def sitemap_index(urls: list[str]) -> bytes:
+    entries = "".join(f"<sitemap><loc>{url}</loc></sitemap>" for url in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}'
+        "</sitemapindex>"
+    ).encode()
+
+
+def gz(data: bytes) -> bytes:
+    return gzip.compress(data)
