@@ -7,7 +7,6 @@ import pytest
 from tests.bylines.forms import ALL_FORMS, BODY, ENGLISH, FRENCH, PORTUGUESE, Form
 from workers.stages.bylines import tag_bylines
 
-
 PHOTO_CREDITS = ("Photo", "©", "Crédit photo", "Foto")
 
 

@@ -86,11 +86,12 @@ def agencies() -> tuple[Agency, ...]:
 
 
 @cache
-def _by_key() -> dict[str, Agency]:
-    table: dict[str, Agency] = {}
+def _by_key() -> dict[str, tuple[Agency, bool]]:
+    """name_key of every alias → (agency, whether that alias is a short acronym)."""
+    table: dict[str, tuple[Agency, bool]] = {}
     for agency in agencies():
         for alias in (agency.short, *agency.aliases):
-            table.setdefault(name_key(alias), agency)
+            table.setdefault(name_key(alias), (agency, _is_short_acronym(_strip_accents(alias))))
     return table
 
 
@@ -100,12 +101,12 @@ def lookup_agency(name: str) -> Agency | None:
     Short acronyms must be written in capitals: ``"APS"`` matches, ``"aps"`` does not.
     """
     stripped = name.strip(" ,;:()[]\"'«».-–—")
-    agency = _by_key().get(name_key(stripped))
-    if agency is None:
+    found = _by_key().get(name_key(stripped))
+    if found is None:
         return None
-    bare = _strip_accents(stripped).replace(".", "")
-    if _is_short_acronym(agency.short) and name_key(bare) == name_key(agency.short):
-        return agency if bare.isupper() else None
+    agency, acronym = found
+    if acronym and not _strip_accents(stripped).replace(".", "").isupper():
+        return None
     return agency
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
+from soupsieve import SelectorSyntaxError
 
 from workers.stages.bylines.credits import normalise_space
 from workers.stages.bylines.gazetteer import name_key
@@ -224,7 +225,7 @@ def markup_bylines(
         selected: list[Tag] = []
         try:
             selected = list(soup.select(byline_selector))
-        except ValueError:  # soupsieve's SelectorSyntaxError: a bad selector reads nothing
+        except SelectorSyntaxError:  # a bad registry selector reads nothing, never crashes
             selected = []
         found.extend(MarkupByline("selector", text) for text in _texts(selected))
     found.extend(MarkupByline("jsonld", name) for name in jsonld_authors(soup, title))

@@ -1,0 +1,179 @@
+"""Bylines declared in the markup: JSON-LD, meta tags, theme elements — main article only."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from workers.stages.bylines import tag_bylines
+
+TITLE = "Le Mali et le Sénégal renforcent leur coopération militaire"
+BODY = (
+    "Le ministre malien de la Défense a reçu jeudi son homologue sénégalais à Bamako.\n\n"
+    "Les deux délégations ont examiné les questions de sécurité le long de la frontière."
+)
+
+
+def jsonld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data, ensure_ascii=False)}</script>'
+
+
+def page(head: str = "", header: str = "", after: str = "", outside: str = "") -> str:
+    """A WordPress-like page: ``header`` inside the article header, ``after`` at the article's
+    end, ``outside`` in the sidebar/related area."""
+    return (
+        f"<html><head><title>{TITLE} – Site</title>{head}</head><body>"
+        '<nav class="menu"><a href="/">Accueil</a></nav>'
+        f'<article class="post"><header class="entry-header"><h1>{TITLE}</h1>{header}</header>'
+        f'<div class="entry-content"><p>{BODY}</p></div>{after}</article>'
+        f"{outside}</body></html>"
+    )
+
+
+def article_ld(author: object, headline: str = TITLE, kind: str = "NewsArticle") -> dict:
+    return {"@context": "https://schema.org", "@type": kind, "headline": headline,
+            "author": author}
+
+
+RELATED = (
+    '<div class="jeg_related_post"><article class="jeg_post"><h3>Autre titre</h3>'
+    '<div class="jeg_meta_author">by <a>Jean Dupont</a></div></article></div>'
+)
+SIDEBAR = (
+    '<aside class="widget-area"><div class="td-post-author-name">Par <a>Paul Martin</a></div>'
+    '<span class="byline">Par Marie Curie</span></aside>'
+)
+COMMENTS = (
+    '<div id="comments"><ol class="comment-list"><li><div class="comment-author vcard">'
+    '<b class="fn">Lecteur Anonyme</b></div><p>Bravo.</p></li></ol></div>'
+)
+
+
+@dataclass(frozen=True)
+class MarkupCase:
+    id: str
+    html: str
+    authors: list[str]
+    agencies: list[str]
+    text: str = BODY
+    site_name: str | None = None
+    selector: str | None = None
+
+
+YOAST_GRAPH = {
+    "@context": "https://schema.org",
+    "@graph": [
+        {"@type": "WebPage", "@id": "https://x.ml/a/#webpage", "name": TITLE},
+        {"@type": "NewsArticle", "@id": "https://x.ml/a/#article", "headline": TITLE,
+         "author": {"@id": "https://x.ml/#/schema/person/7f"}},
+        {"@type": "Person", "@id": "https://x.ml/#/schema/person/7f", "name": "Oumar DIARRA"},
+    ],
+}
+
+CASES = [
+    MarkupCase("jsonld-person", page(jsonld(article_ld({"@type": "Person",
+               "name": "Moussa Diallo"}))), ["Moussa Diallo"], []),
+    MarkupCase("jsonld-string", page(jsonld(article_ld("Awa Traoré"))), ["Awa Traoré"], []),
+    MarkupCase("jsonld-list", page(jsonld(article_ld([{"@type": "Person", "name": "Grace Okon"},
+               {"@type": "Person", "name": "Abdullahi Musa"}]))),
+               ["Grace Okon", "Abdullahi Musa"], []),
+    MarkupCase("jsonld-yoast-graph-id", page(jsonld(YOAST_GRAPH)), ["Oumar Diarra"], []),
+    MarkupCase("jsonld-organisation-agency", page(jsonld(article_ld(
+               {"@type": "Organization", "name": "Agence de Presse Sénégalaise"}))),
+               [], ["APS"], site_name="Seneweb"),
+    MarkupCase("jsonld-desk-account", page(jsonld(article_ld({"@type": "Person",
+               "name": "Rédaction"}))), [], []),
+    MarkupCase("jsonld-admin", page(jsonld(article_ld({"@type": "Person", "name": "admin"}))),
+               [], []),
+    MarkupCase("jsonld-site-itself", page(jsonld(article_ld({"@type": "Organization",
+               "name": "Maliweb"}))), [], [], site_name="Maliweb"),
+    MarkupCase("jsonld-main-article-chosen-by-headline", page(
+               jsonld(article_ld("Jean Dupont", headline="Un autre article"))
+               + jsonld(article_ld("Fatoumata Maïga"))), ["Fatoumata Maïga"], []),
+    MarkupCase("jsonld-broken-falls-back-to-meta",
+               page('<script type="application/ld+json">{"@type": "NewsArticle",</script>'
+                    '<meta name="author" content="Issa Sangaré">'), ["Issa Sangaré"], []),
+    MarkupCase("meta-author", page('<meta name="author" content="Oumar DIARRA">'),
+               ["Oumar Diarra"], []),
+    MarkupCase("meta-author-desk", page('<meta name="author" content="La Rédaction">'), [], []),
+    MarkupCase("meta-article-author-url-ignored",
+               page('<meta property="article:author" content="https://facebook.com/x">'), [], []),
+    MarkupCase("meta-article-author-name",
+               page('<meta property="article:author" content="Kwame Mensah">'),
+               ["Kwame Mensah"], []),
+    MarkupCase("yoast-twitter-written-by",
+               page('<meta name="twitter:label1" content="Écrit par">'
+                    '<meta name="twitter:data1" content="Mariam Konaté">'
+                    '<meta name="twitter:label2" content="Durée de lecture">'
+                    '<meta name="twitter:data2" content="3 minutes">'), ["Mariam Konaté"], []),
+    MarkupCase("tagdiv-author", page(header='<div class="td-post-author-name"><div '
+               'class="td-author-by">Par</div> <a href="/author/x">Awa Traoré</a>'
+               '<div class="td-author-line"> - </div></div>'), ["Awa Traoré"], []),
+    MarkupCase("jnews-author", page(header='<div class="jeg_meta_author">by <a>Kwame Mensah'
+               '</a></div>'), ["Kwame Mensah"], []),
+    MarkupCase("spip-auteur", page(header='<div class="auteur">par <span class="vcard author">'
+               '<a class="url fn spip_in">Issa Sangaré</a></span></div>'), ["Issa Sangaré"], []),
+    MarkupCase("drupal-uid", page(header='<div class="field--name-uid"><span>Aminata BA</span>'
+               '</div>'), ["Aminata Ba"], []),
+    MarkupCase("generic-byline-two", page(header='<p class="byline">By Chinedu Asadu and '
+               'Grace Okon</p>'), ["Chinedu Asadu", "Grace Okon"], []),
+    MarkupCase("byline-with-date", page(header='<span class="byline">Par Moussa Diallo - 6 '
+               'février 2025</span>'), ["Moussa Diallo"], []),
+    MarkupCase("rel-author", page(header='<a rel="author" href="/auteur/x">Fatou Ndiaye</a>'),
+               ["Fatou Ndiaye"], []),
+    MarkupCase("itemprop-author", page(header='<span itemprop="author" itemscope><span '
+               'itemprop="name">Yaya Sidibé</span></span>'), ["Yaya Sidibé"], []),
+    MarkupCase("byline-agency", page(header='<span class="byline">Par AMAP</span>'),
+               [], ["AMAP"]),
+    MarkupCase("related-bylines-ignored", page(outside=RELATED), [], []),
+    MarkupCase("sidebar-bylines-ignored", page(outside=SIDEBAR), [], []),
+    MarkupCase("comment-authors-ignored", page(after=COMMENTS), [], []),
+    MarkupCase("main-byline-beats-related", page(header='<div class="jeg_meta_author">by '
+               '<a>Kwame Mensah</a></div>', outside=RELATED + SIDEBAR), ["Kwame Mensah"], []),
+    MarkupCase("registry-selector-first", page(jsonld(article_ld("Jean Dupont")),
+               after='<p class="signature">Aliu Candé</p>'), ["Aliu Candé"], [],
+               selector=".signature"),
+    MarkupCase("bad-registry-selector-reads-nothing", page(jsonld(article_ld("Awa Traoré"))),
+               ["Awa Traoré"], [], selector="p[[["),
+    MarkupCase("jsonld-beats-meta", page(jsonld(article_ld("Awa Traoré"))
+               + '<meta name="author" content="Moussa Diallo">'), ["Awa Traoré"], []),
+    # body and markup together
+    MarkupCase("seed-desk-markup-signature-in-body",
+               page(jsonld(article_ld({"@type": "Person", "name": "Rédaction"}))
+                    + '<meta name="author" content="admin">'),
+               ["Amen K."], [], text=BODY + "\n\nAmen K."),
+    MarkupCase("markup-author-body-source", page(jsonld(article_ld("Moussa Diallo"))),
+               ["Moussa Diallo"], ["APS"], text=BODY + "\n\nSource : APS"),
+    MarkupCase("body-signature-beats-uploader", page(jsonld(article_ld("Sidiki Doumbia"))),
+               ["Amen K."], ["L'Essor"], text=BODY + "\n\nAmen K.\n\nSource : L'Essor"),
+    MarkupCase("same-author-twice-once", page('<meta name="author" content="Moussa DIALLO">'),
+               ["Moussa Diallo"], [], text="Par Moussa Diallo\n\n" + BODY),
+    MarkupCase("empty-html", "", ["Amen K."], [], text=BODY + "\n\nAmen K."),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_markup_case(case: MarkupCase) -> None:
+    result = tag_bylines(case.html, case.text, title=TITLE, site_name=case.site_name,
+                         byline_selector=case.selector)
+    assert result.authors == case.authors
+    assert result.agencies == case.agencies
+    assert result.text == BODY
+    if case.authors or case.agencies:
+        assert result.byline
+
+
+def test_raw_byline_keeps_original_spelling_and_joins_places() -> None:
+    html = page('<meta name="author" content="AMAP">')
+    result = tag_bylines(html, BODY + "\n\nOumar DIARRA", title=TITLE)
+    assert result.authors == ["Oumar Diarra"]
+    assert result.agencies == ["AMAP"]
+    assert result.byline == "Oumar DIARRA | AMAP"
+
+
+def test_huge_nesting_does_not_crash() -> None:
+    html = "<html><body>" + "<div>" * 20000 + "x" + "</div>" * 20000 + "</body></html>"
+    result = tag_bylines(html, BODY + "\n\nAmen K.")
+    assert result.authors == ["Amen K."]
