@@ -61,7 +61,8 @@ class EmbeddedIngestor:
             page_id=page_id, run_id=self.run_id,
         )  # fmt: skip
         self.counts["pages"] += 1
-        self.counts["articles" if outcome.status in ("stored", "duplicate") else outcome.status] += 1
+        counted = "articles" if outcome.status in ("stored", "duplicate") else outcome.status
+        self.counts[counted] += 1
         if outcome.status == "duplicate":
             self.counts["duplicates"] += 1
 

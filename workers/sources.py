@@ -22,8 +22,11 @@ class SourceCatalog:
                     None
                     if row is None
                     else source_info(
-                        id=row.id, name=row.name, country=row.country, language=row.language,
+                        id=row.id,
+                        name=row.name,
+                        country=row.country,
+                        language=row.language,
                         selectors=row.selectors,
-                    )  # fmt: skip
+                    )
                 )
         return self._cache[source_id]

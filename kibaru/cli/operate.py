@@ -1,10 +1,25 @@
-"""Operator commands around the workers: worker, beat, runs, status, reprocess, retry-failed."""
+"""Operator commands around the workers: worker, beat, status, reprocess, retry-failed.
+
+Heavy imports (Celery, the stages) happen inside the commands, so that ``kibaru --help`` and
+the other commands stay quick.
+"""
 
 from __future__ import annotations
 
-import typer
+import json
+import tempfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
-from kibaru.cli.common import fail
+import typer
+from rich.table import Table
+
+from kibaru.cli.common import console, err_console, fail, get_settings
+from kibaru.settings import Settings
+from storage.db import Store, StoreError, open_store
+
+QUEUE_NAMES = ("process", "crawl")
 
 
 def register(app: typer.Typer) -> None:
@@ -18,26 +33,276 @@ def register(app: typer.Typer) -> None:
         app.command(name=name)(func)
 
 
-def worker() -> None:
-    """Run a Celery worker (queues: process, crawl)."""
-    fail("`kibaru worker` is not there yet (issue: workers).")
+def _broker_settings() -> Settings:
+    settings = get_settings()
+    if not settings.broker_url:
+        fail(
+            "KIBARU_BROKER_URL is not set: workers need a broker, e.g. "
+            "KIBARU_BROKER_URL=redis://127.0.0.1:6379/0 (without one, `kibaru crawl` "
+            "processes pages in-process and no worker is needed)"
+        )
+    return settings
 
 
-def beat() -> None:
-    """Run the scheduler that starts each source's crawl on its cron schedule."""
-    fail("`kibaru beat` is not there yet (issue: workers).")
+def _open(settings: Settings) -> Store:
+    try:
+        return open_store(settings.database_url)
+    except StoreError as exc:
+        fail(str(exc))
 
 
-def status() -> None:
-    """Queue depths, live workers, last run and last error per source."""
-    fail("`kibaru status` is not there yet (issue: workers).")
+def worker(
+    queues: str = typer.Option(
+        "process", "--queues", "-Q", help="Comma-separated queues: process, crawl."
+    ),
+    concurrency: int = typer.Option(
+        2, "--concurrency", "-c", min=1, help="Worker processes (prefork)."
+    ),
+    loglevel: str = typer.Option("INFO", "--loglevel", "-l", help="DEBUG, INFO, WARNING…"),
+    hostname: str | None = typer.Option(
+        None, "--hostname", "-n", help="Worker name (default: celery@<host>)."
+    ),
+) -> None:
+    """Run a Celery worker consuming the given queues (process pages, or run crawls)."""
+    wanted = [name.strip() for name in queues.split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in QUEUE_NAMES]
+    if not wanted or unknown:
+        fail(f"--queues {queues!r}: choose among {', '.join(QUEUE_NAMES)} (comma-separated)")
+    settings = _broker_settings()
+    from workers.app import WorkerConfigError, configure
+
+    try:
+        app = configure(settings)
+    except WorkerConfigError as exc:
+        fail(str(exc))
+    # The schema is created before any worker starts, so that tasks never race to migrate.
+    _open(settings).dispose()
+    argv = [
+        "worker",
+        f"--queues={','.join(wanted)}",
+        f"--concurrency={concurrency}",
+        f"--loglevel={loglevel}",
+        "--prefetch-multiplier=1",
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    if hostname:
+        argv.append(f"--hostname={hostname}")
+    app.worker_main(argv)
 
 
-def reprocess() -> None:
-    """Rerun the stages on stored pages without fetching."""
-    fail("`kibaru reprocess` is not there yet (issue: workers).")
+def beat(
+    sources_file: Path | None = typer.Option(
+        None, "--sources", help="Extra sources file merged over the registry."
+    ),
+    schedule_file: Path = typer.Option(
+        Path(tempfile.gettempdir()) / "kibaru-beat-schedule",
+        "--schedule-file",
+        help="Where beat remembers when each crawl last ran.",
+    ),
+    loglevel: str = typer.Option("INFO", "--loglevel", "-l"),
+) -> None:
+    """Run the scheduler: each source's crawl on its cron `schedule` (else the default)."""
+    settings = _broker_settings()
+    from crawler.registry import RegistryError, load_registry
+    from workers.app import WorkerConfigError, configure
+    from workers.schedule import ScheduleError, beat_schedule
+
+    try:
+        registry = load_registry([settings.sources, sources_file])
+        schedule = beat_schedule(
+            [(source.id, source.schedule) for source in registry.values()],
+            default=settings.default_schedule,
+            sources_file=str(sources_file) if sources_file else None,
+        )
+        app = configure(settings)
+    except (RegistryError, ScheduleError, WorkerConfigError) as exc:
+        fail(str(exc))
+    app.conf.beat_schedule = schedule
+    err_console.print(f"beat: {len(schedule)} scheduled crawls", highlight=False)
+    app.Beat(loglevel=loglevel, schedule=str(schedule_file)).run()
 
 
-def retry_failed() -> None:
-    """Re-queue failed pages."""
-    fail("`kibaru retry-failed` is not there yet (issue: workers).")
+def _queue_depths(settings: Settings) -> dict[str, int]:
+    import redis
+
+    client = redis.Redis.from_url(str(settings.broker_url), socket_connect_timeout=3)
+    try:
+        depths = {}
+        for name in QUEUE_NAMES:
+            # kombu keeps priority levels in sibling lists named <queue>\x06\x16<n>.
+            keys = [name] + [f"{name}\x06\x16{level}" for level in range(1, 10)]
+            depths[name] = sum(int(client.llen(key)) for key in keys)
+        depths["unacked"] = int(client.hlen("unacked"))
+        return depths
+    finally:
+        client.close()
+
+
+def _live_workers(settings: Settings) -> list[str]:
+    from workers.app import configure
+
+    replies = configure(settings).control.ping(timeout=1.0) or []
+    return sorted(name for reply in replies for name in reply)
+
+
+def status(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object instead of tables."),
+) -> None:
+    """Queue depths, live workers, and each source's last run and last error."""
+    settings = get_settings()
+    from storage.runs import source_health
+
+    report: dict[str, Any] = {"broker": bool(settings.broker_url)}
+    if settings.broker_url:
+        try:
+            report["queues"] = _queue_depths(settings)
+            report["workers"] = _live_workers(settings)
+        except Exception as exc:  # the broker being down is itself the status to report
+            report["broker_error"] = f"{type(exc).__name__}: {exc}"
+    store = _open(settings)
+    try:
+        with store.session() as session:
+            health = source_health(session)
+    finally:
+        store.dispose()
+    report["sources"] = [
+        {
+            "source": item.source,
+            "last_run_id": item.last_run_id,
+            "last_run_status": item.last_run_status,
+            "last_run_at": item.last_run_at.isoformat() if item.last_run_at else None,
+            "last_run_articles": item.last_run_articles,
+            "last_error": item.last_error,
+            "needs_attention": item.needs_attention,
+        }
+        for item in health
+    ]
+    report["attention"] = [item.source for item in health if item.needs_attention]
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    _print_status(report)
+
+
+def _print_status(report: dict[str, Any]) -> None:
+    if not report["broker"]:
+        console.print("broker: none (embedded mode: pages are processed in-process)")
+    elif "broker_error" in report:
+        console.print(f"[red]broker unreachable:[/] {report['broker_error']}", highlight=False)
+    else:
+        queues = ", ".join(f"{name}={depth}" for name, depth in report["queues"].items())
+        console.print(f"queues: {queues}", highlight=False)
+        workers = report["workers"]
+        console.print(f"workers alive: {len(workers)} {' '.join(workers)}", highlight=False)
+    table = Table(title="sources")
+    for column in ("source", "last run", "status", "articles", "last error"):
+        table.add_column(column)
+    for item in report["sources"]:
+        style = "red" if item["needs_attention"] else None
+        table.add_row(
+            item["source"], f"{item['last_run_id'] or '-'} {item['last_run_at'] or ''}",
+            str(item["last_run_status"] or "-"), str(item["last_run_articles"] or 0),
+            (item["last_error"] or "")[:120], style=style,
+        )  # fmt: skip
+    console.print(table)
+    if report["attention"]:
+        console.print(
+            f"[red]needs attention[/] (last run failed, skipped or stored nothing): "
+            f"{', '.join(report['attention'])}",
+            highlight=False,
+        )
+
+
+def _parse_since(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
+        except ValueError:
+            fail(f"--since {value!r}: expected a date like 2025-02-06 or 2025-02-06T19:45")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _rerun(
+    settings: Settings, store: Store, page_ids: list[int], sources: list[str], trigger: str
+) -> None:
+    """Process stored pages again as a new run, with progress, and print its summary."""
+    from storage.repository import finish_run, start_run
+    from workers.stored_pages import rerun_pages
+
+    with store.session() as session:
+        run_id = start_run(session, sources, trigger=trigger)
+    status_line = err_console.status(f"run {run_id}: {len(page_ids)} pages")
+
+    def progress(counts: dict[str, int]) -> None:
+        done = counts["pages"] - counts["pending"]
+        status_line.update(f"run {run_id}: {done}/{counts['pages']} pages processed")
+
+    try:
+        with status_line:
+            counts = rerun_pages(settings, store, run_id, page_ids, progress)
+    except BaseException as exc:
+        with store.session() as session:
+            finish_run(session, run_id, status="failed", counts={}, error=repr(exc)[:2000])
+        raise
+    with store.session() as session:
+        finish_run(session, run_id, status="succeeded", counts=counts)
+    console.print(
+        f"run {run_id}: {counts['pages']} pages, {counts['articles']} articles "
+        f"({counts['duplicates']} duplicates), {counts['rejected']} rejected, "
+        f"{counts['failed']} failed",
+        highlight=False,
+    )
+
+
+def reprocess(
+    source: str = typer.Option(..., "--source", help="Source id whose stored pages to rerun."),
+    since: str = typer.Option(
+        None, "--since", help="Only pages fetched on or after this date (2025-02-06)."
+    ),
+) -> None:
+    """Rerun the stages on stored pages (no fetching): after a fix to a stage or a selector."""
+    settings = get_settings()
+    since_at = _parse_since(since) if since else None
+    from storage.runs import select_page_ids
+
+    store = _open(settings)
+    try:
+        with store.session() as session:
+            page_ids = select_page_ids(session, source=source, since=since_at)
+        if not page_ids:
+            fail(f"no stored pages of source {source!r}" + (f" since {since}" if since else ""))
+        _rerun(settings, store, page_ids, [source], "reprocess")
+    finally:
+        store.dispose()
+
+
+def retry_failed(
+    run_id: int | None = typer.Option(None, "--run", help="Only failures of this run."),
+    source: str | None = typer.Option(None, "--source", help="Only failures of this source."),
+) -> None:
+    """Re-queue the failed pages (those a stage could not process) and wait for them."""
+    settings = get_settings()
+    from storage.runs import unresolved_failures
+
+    store = _open(settings)
+    try:
+        with store.session() as session:
+            failures = unresolved_failures(session, run_id=run_id, source=source)
+        page_ids = list(dict.fromkeys(f.page_id for f in failures if f.page_id is not None))
+        unfetched = sum(1 for f in failures if f.page_id is None)
+        if unfetched:
+            err_console.print(
+                f"{unfetched} failure(s) have no stored page (the fetch itself failed): "
+                "crawl their source again to retry them",
+                highlight=False,
+            )
+        if not page_ids:
+            console.print("no failed pages to retry")
+            return
+        sources = sorted({f.source for f in failures if f.source})
+        _rerun(settings, store, page_ids, sources, "retry")
+    finally:
+        store.dispose()

@@ -1,0 +1,56 @@
+"""What a worker process keeps between tasks: the store, the deduplicator, the source catalog.
+
+Opened lazily on the first task of each process (after Celery's prefork, so no connection is
+shared across processes), and opened again when the settings or the process change. Opening
+may fail with a transient error (database or Redis unreachable); the task retries it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from kibaru.settings import Settings
+from storage.db import Store, open_store
+from workers.dedup import Deduplicator, open_dedup
+from workers.sources import SourceCatalog
+
+
+@dataclass
+class WorkerContext:
+    """The per-process resources of the processing tasks."""
+
+    settings: Settings
+    store: Store
+    dedup: Deduplicator
+    catalog: SourceCatalog
+    pid: int
+
+
+_current: WorkerContext | None = None
+
+
+def worker_context(settings: Settings) -> WorkerContext:
+    """The context of this process for ``settings``, opened on first use."""
+    global _current
+    if _current is not None and _current.pid == os.getpid() and _current.settings == settings:
+        return _current
+    store = open_store(settings.database_url)
+    try:
+        dedup = open_dedup(settings, store)
+    except BaseException:
+        store.dispose()
+        raise
+    _current = WorkerContext(
+        settings=settings, store=store, dedup=dedup, catalog=SourceCatalog(store),
+        pid=os.getpid(),
+    )  # fmt: skip
+    return _current
+
+
+def reset_worker_context() -> None:
+    """Forget this process's context (after a fork, or to reconnect from scratch)."""
+    global _current
+    if _current is not None and _current.pid == os.getpid():
+        _current.store.dispose()
+    _current = None

@@ -1,0 +1,93 @@
+"""Processing pages that are already in the store: the task's work, reprocess, retry-failed.
+
+A stored page keeps its raw HTML (compressed), so the stages can be rerun on it without
+fetching. :func:`rerun_pages` puts a set of stored pages under a run, marks them pending, and
+processes them: in this process without a broker, through the workers with one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from kibaru.settings import Settings
+from storage.db import Store
+from storage.models import Page
+from storage.repository import page_body
+from storage.runs import assign_pages_to_run, outcome_counts, page_state_counts
+from workers.dedup import Deduplicator, open_dedup
+from workers.pipeline import process_page
+from workers.sources import SourceCatalog
+from workers.stages.page import FetchedPage
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[dict[str, int]], None]
+
+
+def load_page(page_row: Page) -> FetchedPage:
+    """The fetched page as the crawler handed it on, from its stored row."""
+    return FetchedPage(
+        url=page_row.url,
+        source=page_row.source,
+        body=page_body(page_row),
+        final_url=page_row.final_url,
+        status=page_row.status,
+        headers=dict(page_row.headers or {}),
+        encoding=page_row.encoding,
+        fetched_at=page_row.fetched_at,
+        hints=dict(page_row.hints or {}),
+    )
+
+
+def process_stored_page(
+    page_id: int, *, store: Store, dedup: Deduplicator, catalog: SourceCatalog
+) -> str:
+    """Run the stages on stored page ``page_id``; return its outcome.
+
+    Returns ``"skipped"`` when the page is no longer pending (an earlier delivery of the same
+    task processed it) and ``"missing"`` when it is not in the store. Transient errors
+    (database or Redis unreachable) propagate.
+    """
+    with store.session() as session:
+        row = session.get(Page, page_id)
+        if row is None:
+            log.warning("page %s is not in the store (deleted?); nothing to process", page_id)
+            return "missing"
+        if row.state != "pending":
+            return "skipped"
+        page = load_page(row)
+        run_id = row.run_id
+    outcome = process_page(
+        page, store=store, dedup=dedup, source=catalog.get(page.source), page_id=page_id,
+        run_id=run_id,
+    )  # fmt: skip
+    return outcome.status
+
+
+def rerun_pages(
+    settings: Settings,
+    store: Store,
+    run_id: int,
+    page_ids: Sequence[int],
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Process stored ``page_ids`` again as run ``run_id``; return the outcome counts."""
+    with store.session() as session:
+        assign_pages_to_run(session, page_ids, run_id)
+    if settings.broker_url:
+        from workers.distributed import BrokerIngestor
+
+        ingestor = BrokerIngestor(settings, store, run_id)
+        for page_id in page_ids:
+            ingestor.send(page_id)
+        return ingestor.finish(progress)
+    dedup = open_dedup(settings, store)
+    catalog = SourceCatalog(store)
+    for done, page_id in enumerate(page_ids, start=1):
+        process_stored_page(page_id, store=store, dedup=dedup, catalog=catalog)
+        if progress is not None and (done % 50 == 0 or done == len(page_ids)):
+            with store.session() as session:
+                progress(outcome_counts(page_state_counts(session, run_id)))
+    with store.session() as session:
+        return outcome_counts(page_state_counts(session, run_id))
