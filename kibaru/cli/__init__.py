@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kibaru.cli import crawl, db, dedup, export, extract, operate, sources
+from kibaru.cli import crawl, db, dedup, export, extract, operate, runs, sources
 
 app = typer.Typer(
     name="kibaru",
@@ -14,7 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (db, export, sources, crawl, extract, dedup, operate):
+for module in (db, export, sources, crawl, runs, extract, dedup, operate):
     module.register(app)
 
 

@@ -1,0 +1,113 @@
+"""``kibaru runs``: the crawl runs recorded in storage."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from kibaru.cli.common import console, fail, get_settings
+from storage.crawl_state import get_run, recent_runs
+from storage.db import StoreError, open_store
+
+runs_app = typer.Typer(help="Crawl runs: when, what, how it went.", invoke_without_command=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(runs_app, name="runs")
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+def _errors(counts: dict[str, Any]) -> str:
+    kinds = counts.get("errors_by_kind") or {}
+    return ", ".join(f"{kind} {n}" for kind, n in kinds.items()) or "-"
+
+
+@runs_app.callback()
+def list_runs(
+    ctx: typer.Context,
+    limit: int = typer.Option(20, "--limit", min=1, help="How many runs, newest first."),
+    source: str = typer.Option(None, "--source", help="Only runs that crawled this source."),
+) -> None:
+    """List the most recent crawl runs (``kibaru runs show ID`` for one in full)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        store = open_store(get_settings().database_url)
+    except StoreError as exc:
+        fail(str(exc))
+    with store.session() as session:
+        runs = recent_runs(session, limit=limit, source=source)
+    table = Table(show_header=True, header_style="bold")
+    for column in ("id", "started", "finished", "status", "trigger", "sources", "requests",
+                   "pages", "articles", "known", "errors"):  # fmt: skip
+        table.add_column(column)
+    for run in runs:
+        counts = run.counts or {}
+        names = run.sources or []
+        shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+        table.add_row(
+            str(run.id), _when(run.started_at), _when(run.finished_at), run.status, run.trigger,
+            shown, *(str(counts.get(k, 0)) for k in ("requests", "pages", "articles", "known")),
+            str(sum((counts.get("errors_by_kind") or {}).values())),
+        )  # fmt: skip
+    console.print(table)
+    store.dispose()
+
+
+@runs_app.command("show")
+def show(
+    run_id: int = typer.Argument(..., help="The run id (see `kibaru runs`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the run as one JSON object."),
+) -> None:
+    """One run in full: status, times, counts per source, error kinds with example URLs."""
+    try:
+        store = open_store(get_settings().database_url)
+    except StoreError as exc:
+        fail(str(exc))
+    with store.session() as session:
+        run = get_run(session, run_id)
+    store.dispose()
+    if run is None:
+        fail(f"no crawl run with id {run_id} (see `kibaru runs` for the ids)")
+    record: dict[str, Any] = {
+        "id": run.id, "status": run.status, "trigger": run.trigger, "sources": run.sources,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "error": run.error, "counts": run.counts or {},
+    }  # fmt: skip
+    if as_json:
+        console.print_json(json.dumps(record, default=str))
+        return
+    counts: dict[str, Any] = record["counts"]
+    console.print(
+        f"run {run.id} [bold]{run.status}[/] ({run.trigger}) "
+        f"{_when(run.started_at)} → {_when(run.finished_at)}"
+    )
+    if run.error:
+        console.print(f"error: {run.error}", highlight=False)
+    for key in ("requests", "discovered", "known", "old", "over_limit", "pages", "redirects",
+                "articles", "duplicates", "rejected", "failed"):  # fmt: skip
+        if key in counts:
+            console.print(f"  {key}: {counts[key]}")
+    console.print(f"  errors: {_errors(counts)}", highlight=False)
+    for kind, urls in (counts.get("error_samples") or {}).items():
+        for url in urls:
+            console.print(f"    {kind}: {url}", highlight=False, soft_wrap=True)
+    by_source = counts.get("by_source") or {}
+    if by_source:
+        table = Table(show_header=True, header_style="bold")
+        for column in ("source", "requests", "discovered", "known", "pages", "errors"):
+            table.add_column(column)
+        for source_id, tally in by_source.items():
+            table.add_row(
+                source_id, *(str(tally.get(k, 0)) for k in ("requests", "discovered", "known",
+                "pages")), _errors(tally),
+            )  # fmt: skip
+        console.print(table)
