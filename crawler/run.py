@@ -29,6 +29,7 @@ from crawler.spiders.news import NewsSpider
 from kibaru.settings import Settings, load_settings
 from storage.db import open_store
 from storage.repository import finish_run, start_run, upsert_sources
+from storage.runs import claim_run
 from workers.ingest import open_ingestor
 
 Progress = Callable[[dict[str, Any]], None]
@@ -72,6 +73,7 @@ def run_crawl(
     refresh: bool = False,
     trigger: str = "cli",
     progress: Progress | None = None,
+    run_id: int | None = None,
 ) -> CrawlSummary:
     """Crawl the chosen sources, hand every page on, record the run; return its summary.
 
@@ -84,7 +86,10 @@ def run_crawl(
     try:
         with store.session() as session:
             upsert_sources(session, [source.model_dump() for source in sources])
-            run_id = start_run(session, [source.id for source in sources], trigger=trigger)
+            if run_id is None:
+                run_id = start_run(session, [source.id for source in sources], trigger=trigger)
+            else:  # opened by whoever queued the crawl (`kibaru crawl --detach`, a worker)
+                claim_run(session, run_id, [source.id for source in sources])
         ingestor = open_ingestor(settings, store, run_id)
         options = CrawlOptions(
             limit=limit,
@@ -160,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--since", type=parse_since)
     parser.add_argument("--refresh", action="store_true")
     parser.add_argument("--trigger", default="subprocess")
+    parser.add_argument("--run-id", type=int, help="record into this existing run")
     args = parser.parse_args(argv)
     try:
         summary = run_crawl(
@@ -171,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             since=args.since,
             refresh=args.refresh,
             trigger=args.trigger,
+            run_id=args.run_id,
         )
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)

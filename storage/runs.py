@@ -16,10 +16,23 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import CrawlRun, FailedPage, Page
+from storage.models import CrawlRun, FailedPage, Page, utcnow
 
 BATCH = 500
 PROCESSED_STATES = ("stored", "duplicate", "rejected", "failed")
+
+
+def claim_run(session: Session, run_id: int, sources: list[str]) -> None:
+    """Start recording into a run opened earlier (queued by `crawl --detach` or a worker).
+
+    Raises LookupError when there is no such run.
+    """
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise LookupError(f"run {run_id} does not exist; queue the crawl again")
+    run.sources = sources
+    run.status = "running"
+    run.started_at = utcnow()
 
 
 def page_state_counts(session: Session, run_id: int) -> dict[str, int]:
