@@ -1,0 +1,306 @@
+"""The near-duplicate index in Redis: shared by every worker, compact, two round trips a story.
+
+Layout (``prefix`` defaults to ``kibaru:dedup:``):
+
+* ``{prefix}b:{shard}`` — hash: 8-byte band key → the ids of the stories in that bucket
+  (length-prefixed, at most ``MAX_BUCKET_IDS``: the first and the newest; a bigger bucket is a
+  cluster of identical bands, and any member of it leads to the cluster). Band keys are spread
+  over ``2**band_shard_bits`` hashes so that each stays a small listpack (compact encoding).
+* ``{prefix}e:{shard}`` — hash: id → packed :class:`~workers.stages.dedup.entry.Entry`
+  (about 340 bytes: 16-bit MinHash values, size, figures, date, cluster, storage order).
+* ``{prefix}c:{shard}`` — hash: cluster id → its original (id + publication minute).
+* ``{prefix}seq`` — storage order counter; ``{prefix}lock`` — the writers' lock.
+
+One story costs one Lua call to look up (all bands, the candidates' entries and their
+clusters' originals, and a sequence number) and one Lua call to insert, under a Redis lock with
+expiry held across lookup → decision → insert, so two copies processed by two workers at the
+same instant end in one cluster. (The scripts touch keys they compute, so this layout is for a
+single Redis server, not Redis Cluster.)
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from workers.stages.dedup.decide import Assignment, Original, Rules, assign_cluster
+from workers.stages.dedup.entry import (
+    NO_MINUTE,
+    Entry,
+    Features,
+    decode_id,
+    encode_id,
+    pack_entry,
+    unpack_entry,
+)
+
+DEFAULT_PREFIX = "kibaru:dedup:"
+MAX_BUCKET_IDS = 5  # 5 × 11 bytes stays under Redis' 64-byte listpack value limit
+MAX_CANDIDATES = 500
+LOCK_TIMEOUT_S = 30.0  # a worker that dies holding the lock blocks the others this long at most
+_BAND = struct.Struct("<q")
+_CLUSTER_MINUTE = struct.Struct("<i")
+
+_QUERY = """
+local p = ARGV[1]
+local own_id = ARGV[2]
+local emask = tonumber(ARGV[3])
+local maxc = tonumber(ARGV[4])
+local function shard(id)
+  local n = #id
+  return (string.byte(id, n) + 256 * string.byte(id, n - 1)) % (emask + 1)
+end
+local function cluster_of(blob)
+  local len = string.byte(blob, 18) % 128
+  return string.sub(blob, 18, 18 + len)
+end
+local clusters, corder = {}, {}
+local function want(cid)
+  if not clusters[cid] then clusters[cid] = true; corder[#corder + 1] = cid end
+end
+local own = redis.call('HGET', p .. 'e:' .. shard(own_id), own_id)
+local seq = 0
+local found = {}
+if own then
+  want(cluster_of(own))
+else
+  own = ''
+  seq = redis.call('INCR', p .. 'seq')
+  local seen, ids = {}, {}
+  for i = 5, #ARGV, 2 do
+    local v = redis.call('HGET', p .. 'b:' .. ARGV[i], ARGV[i + 1])
+    if v then
+      local pos = 1
+      while pos <= #v do
+        local len = string.byte(v, pos) % 128
+        local id = string.sub(v, pos, pos + len)
+        pos = pos + len + 1
+        if not seen[id] and id ~= own_id and #ids < maxc then
+          seen[id] = true
+          ids[#ids + 1] = id
+        end
+      end
+    end
+  end
+  for _, id in ipairs(ids) do
+    local blob = redis.call('HGET', p .. 'e:' .. shard(id), id)
+    if blob then
+      found[#found + 1] = id
+      found[#found + 1] = blob
+      want(cluster_of(blob))
+    end
+  end
+end
+local origins = {}
+for _, cid in ipairs(corder) do
+  local rec = redis.call('HGET', p .. 'c:' .. shard(cid), cid)
+  if rec then
+    origins[#origins + 1] = cid
+    origins[#origins + 1] = rec
+  end
+end
+return {own, seq, found, origins}
+"""
+
+_INSERT = """
+local p = ARGV[1]
+local id = ARGV[2]
+local maxids = tonumber(ARGV[7])
+redis.call('HSET', p .. 'e:' .. ARGV[3], id, ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('HSET', p .. 'c:' .. ARGV[5], ARGV[6], ARGV[8])
+end
+for i = 9, #ARGV, 2 do
+  local key = p .. 'b:' .. ARGV[i]
+  local v = redis.call('HGET', key, ARGV[i + 1])
+  if not v then
+    redis.call('HSET', key, ARGV[i + 1], id)
+  else
+    local ids, pos, present = {}, 1, false
+    while pos <= #v do
+      local len = string.byte(v, pos) % 128
+      local x = string.sub(v, pos, pos + len)
+      pos = pos + len + 1
+      if x == id then present = true end
+      ids[#ids + 1] = x
+    end
+    if not present then
+      if #ids >= maxids then table.remove(ids, 2) end
+      ids[#ids + 1] = id
+      redis.call('HSET', key, ARGV[i + 1], table.concat(ids))
+    end
+  end
+end
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a story went: its cluster, its original (None: itself), and whether it displaced
+    an earlier-stored original (the caller then repoints the cluster's stored copies)."""
+
+    cluster_id: str
+    duplicate_of: str | None
+    becomes_original: bool
+
+
+def _pack_original(original: Original) -> bytes:
+    minute = NO_MINUTE if original.minute is None else original.minute
+    return encode_id(original.id) + _CLUSTER_MINUTE.pack(minute)
+
+
+def _unpack_original(data: bytes) -> Original:
+    original_id, offset = decode_id(data)
+    (minute,) = _CLUSTER_MINUTE.unpack_from(data, offset)
+    return Original(original_id, None if minute == NO_MINUTE else minute)
+
+
+class RedisIndex:
+    """The dedup index in Redis; see the module docstring."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        band_shard_bits: int = 14,
+        entry_shard_bits: int = 12,
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.band_mask = (1 << band_shard_bits) - 1
+        self.entry_mask = (1 << entry_shard_bits) - 1
+        self._query = client.register_script(_QUERY)
+        self._insert = client.register_script(_INSERT)
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> RedisIndex:
+        return cls(redis.Redis.from_url(url), **options)
+
+    # -- layout helpers ------------------------------------------------------------------
+    def _shard(self, encoded: bytes) -> int:
+        return (encoded[-1] + 256 * encoded[-2]) & self.entry_mask
+
+    def _band_args(self, bands: Sequence[int]) -> list[Any]:
+        args: list[Any] = []
+        for band in bands:
+            args += [band & self.band_mask, _BAND.pack(band)]
+        return args
+
+    def _insert_args(
+        self, entry: Entry, bands: Sequence[int], original: Original | None
+    ) -> list[Any]:
+        encoded = encode_id(entry.id)
+        cluster = encode_id(entry.cluster_id)
+        return [
+            self.prefix, encoded, self._shard(encoded), pack_entry(entry),
+            "" if original is None else self._shard(cluster), cluster, MAX_BUCKET_IDS,
+            b"" if original is None else _pack_original(original),
+            *self._band_args(bands),
+        ]  # fmt: skip
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the writers' lock (expires after ``LOCK_TIMEOUT_S`` if its holder dies)."""
+        lock = self.client.lock(
+            self.prefix + "lock", timeout=LOCK_TIMEOUT_S, sleep=0.0005, blocking_timeout=120
+        )
+        if not lock.acquire():
+            raise TimeoutError(
+                f"could not take the dedup lock {self.prefix}lock in 120 s: is a worker stuck? "
+                "It expires by itself; check Redis and the workers' logs"
+            )
+        try:
+            yield
+        finally:
+            # Expired while we worked: the write is done, nothing to undo.
+            with suppress(redis.exceptions.LockNotOwnedError):
+                lock.release()
+
+    # -- the one operation workers use -----------------------------------------------------
+    def place(
+        self, article_id: str, features: Features, bands: Sequence[int], rules: Rules
+    ) -> Placement:
+        """Find the story's cluster and index it, atomically with respect to other workers.
+
+        A story already indexed (a re-delivered task) gets its earlier placement back.
+        """
+        encoded = encode_id(article_id)
+        with self.locked():
+            own, seq, found, origins = self._query(
+                args=[
+                    self.prefix,
+                    encoded,
+                    self.entry_mask,
+                    MAX_CANDIDATES,
+                    *self._band_args(bands),
+                ]
+            )
+            originals = {
+                decode_id(origins[i])[0]: _unpack_original(origins[i + 1])
+                for i in range(0, len(origins), 2)
+            }
+            if own:
+                mine = unpack_entry(article_id, own)
+                original = originals.get(mine.cluster_id, Original(mine.cluster_id, None))
+                duplicate_of = None if original.id == article_id else original.id
+                return Placement(mine.cluster_id, duplicate_of, False)
+            candidates = [
+                unpack_entry(decode_id(found[i])[0], found[i + 1]) for i in range(0, len(found), 2)
+            ]
+            assignment = assign_cluster(article_id, features, candidates, originals, rules)
+            entry = Entry(article_id, features, int(seq), assignment.cluster_id)
+            self._insert(
+                args=self._insert_args(entry, bands, _new_original(article_id, assignment))
+            )
+        return Placement(
+            assignment.cluster_id, assignment.duplicate_of, assignment.becomes_original
+        )
+
+    # -- maintenance ---------------------------------------------------------------------
+    def clear(self) -> int:
+        """Delete every key of this index; return how many."""
+        deleted = 0
+        batch: list[bytes] = []
+        for key in self.client.scan_iter(match=self.prefix + "*", count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                deleted += int(self.client.unlink(*batch))
+                batch = []
+        if batch:
+            deleted += int(self.client.unlink(*batch))
+        return deleted
+
+    def load(self, items: Sequence[tuple[Entry, Sequence[int], Original | None]]) -> None:
+        """Insert many entries in one pipelined round trip (used by the rebuild)."""
+        pipe = self.client.pipeline(transaction=False)
+        for entry, bands, original in items:
+            self._insert(args=self._insert_args(entry, bands, original), client=pipe)
+        pipe.execute()
+
+    def load_originals(self, originals: Sequence[tuple[str, Original]]) -> None:
+        """Write many cluster records (cluster id, original) in one pipelined round trip."""
+        pipe = self.client.pipeline(transaction=False)
+        for cluster_id, original in originals:
+            encoded = encode_id(cluster_id)
+            pipe.hset(f"{self.prefix}c:{self._shard(encoded)}", encoded, _pack_original(original))
+        pipe.execute()
+
+    def set_seq(self, value: int) -> None:
+        self.client.set(self.prefix + "seq", value)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _new_original(article_id: str, assignment: Assignment) -> Original | None:
+    """The cluster record to write: for a new cluster, or when the story displaced the original."""
+    if assignment.cluster_id == article_id or assignment.becomes_original:
+        return assignment.original
+    return None

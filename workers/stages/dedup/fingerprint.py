@@ -1,0 +1,133 @@
+"""The fingerprint of a story: MinHash signatures, size and figures, and their byte forms.
+
+* ``signature`` — MinHash (datasketch, 128 permutations, fixed seed) of the word 3-shingles
+  of the normalised body; estimates the Jaccard similarity of two bodies.
+* ``lead`` — a 16-permutation MinHash of the shingles of the first ``LEAD_WORDS`` words only:
+  an excerpt ("first paragraphs… Lire la suite") shares its lead with the full story even
+  when it shares only a fraction of its shingles.
+* ``size`` — the number of distinct shingles, to turn a Jaccard estimate into a containment.
+* ``numbers`` — 16-bit hashes of the figures of the text (see ``normalise.numbers_in``).
+
+:func:`to_signature_bytes` is what the article row keeps (``articles.signature``); the index
+is rebuilt from it alone. It is versioned so that the layout can change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+from workers.stages.dedup.normalise import numbers_in, tokens
+
+NUM_PERM = 128
+LEAD_PERM = 16
+SEED = 20250206
+SHINGLE_WORDS = 3
+LEAD_WORDS = 30
+SCHEME = "affine32"
+
+_FORMAT_VERSION = 1
+_HEADER = struct.Struct("<BIB")  # version, size, count of numbers
+
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+_LEAD_PERMUTATIONS = MinHash(num_perm=LEAD_PERM, seed=SEED + 1, scheme=SCHEME).permutations
+
+
+def _hash32(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=4).digest(), "little")
+
+
+def number_hash(number: str) -> int:
+    """A 16-bit hash of one figure (collisions only make the figures check more lenient)."""
+    return zlib.crc32(number.encode("ascii")) & 0xFFFF
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What dedup knows of one body; see the module docstring."""
+
+    signature: np.ndarray  # uint32[NUM_PERM]
+    lead: np.ndarray  # uint32[LEAD_PERM]
+    size: int
+    numbers: tuple[int, ...]
+
+    @property
+    def empty(self) -> bool:
+        """No words at all: such a body is never anyone's copy."""
+        return self.size == 0
+
+
+def shingles(words: list[str], width: int = SHINGLE_WORDS) -> list[bytes]:
+    """Distinct word ``width``-grams (a shorter text is one shingle of all its words)."""
+    if not words:
+        return []
+    if len(words) <= width:
+        return [" ".join(words).encode("utf-8")]
+    grams = (" ".join(words[i : i + width]) for i in range(len(words) - width + 1))
+    return list(dict.fromkeys(gram.encode("utf-8") for gram in grams))
+
+
+def _minhash(items: list[bytes], num_perm: int, permutations: np.ndarray) -> np.ndarray:
+    sketch = MinHash(
+        num_perm=num_perm, seed=SEED, scheme=SCHEME, hashfunc=_hash32, permutations=permutations
+    )
+    sketch.update_batch(items)
+    return np.asarray(sketch.hashvalues, dtype=np.uint32)
+
+
+def fingerprint(text: str) -> Fingerprint:
+    """Fingerprint a body (plain text, paragraphs separated by newlines)."""
+    words = tokens(text)
+    grams = shingles(words)
+    lead = shingles(words[:LEAD_WORDS])
+    return Fingerprint(
+        signature=_minhash(grams, NUM_PERM, _PERMUTATIONS),
+        lead=_minhash(lead, LEAD_PERM, _LEAD_PERMUTATIONS),
+        size=len(grams),
+        numbers=tuple(number_hash(n) for n in numbers_in(text)),
+    )
+
+
+def to_signature_bytes(fp: Fingerprint) -> bytes:
+    """The compact, versioned form kept in ``articles.signature`` (about 600 bytes)."""
+    return b"".join(
+        (
+            _HEADER.pack(_FORMAT_VERSION, fp.size, len(fp.numbers)),
+            np.asarray(fp.numbers, dtype="<u2").tobytes(),
+            fp.lead.astype("<u4").tobytes(),
+            fp.signature.astype("<u4").tobytes(),
+        )
+    )
+
+
+def from_signature_bytes(data: bytes) -> Fingerprint:
+    """Read back :func:`to_signature_bytes`; ValueError names what is wrong."""
+    if len(data) < _HEADER.size:
+        raise ValueError(
+            "dedup signature too short; run `kibaru dedup rebuild` after re-extracting"
+        )
+    version, size, count = _HEADER.unpack_from(data)
+    if version != _FORMAT_VERSION:
+        raise ValueError(
+            f"dedup signature format {version} is not known (expected {_FORMAT_VERSION})"
+        )
+    expected = _HEADER.size + 2 * count + 4 * LEAD_PERM + 4 * NUM_PERM
+    if len(data) != expected:
+        raise ValueError(f"dedup signature has {len(data)} bytes, expected {expected}")
+    offset = _HEADER.size
+    numbers = np.frombuffer(data, dtype="<u2", count=count, offset=offset)
+    offset += 2 * count
+    lead = np.frombuffer(data, dtype="<u4", count=LEAD_PERM, offset=offset)
+    offset += 4 * LEAD_PERM
+    signature = np.frombuffer(data, dtype="<u4", count=NUM_PERM, offset=offset)
+    return Fingerprint(
+        signature=signature.astype(np.uint32),
+        lead=lead.astype(np.uint32),
+        size=int(size),
+        numbers=tuple(int(n) for n in numbers),
+    )
