@@ -14,7 +14,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.netguard import refusal
-from crawler.urls import host_of, is_within
+from crawler.urls import canonical_url, host_of, is_within
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -28,6 +28,10 @@ class GuardRefused(IgnoreRequest):
     def __init__(self, reason: str, message: str) -> None:
         self.reason = reason
         super().__init__(message)
+
+
+class AlreadyStored(IgnoreRequest):
+    """A redirect leads to an article that is already stored: counted as known, not fetched."""
 
 
 class SourceGuardMiddleware:
@@ -62,7 +66,18 @@ class SourceGuardMiddleware:
         reason = refusal(host, allow_private=scope.allow_private)
         if reason:
             raise GuardRefused(reason, f"{request.url}: refused ({reason})")
+        if request.meta.get("redirect_urls") and request.meta.get("kind") == "article":
+            self._skip_stored_target(request)
         self.context.tally.of(source_id).add("requests")
+
+    def _skip_stored_target(self, request: Request) -> None:
+        """An old address redirecting to an article stored under its new one: do not fetch
+        the article again (one query per redirect; redirects are few)."""
+        if self.context.options.refresh:
+            return
+        target = canonical_url(request.url)
+        if target != request.meta.get("kibaru_url") and self.context.known([target]):
+            raise AlreadyStored(f"{request.url}: already stored")
 
 
 class RedirectCounterMiddleware:

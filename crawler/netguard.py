@@ -17,17 +17,25 @@ class UnresolvableHost(Exception):
     """The host name does not resolve (DNS failure)."""
 
 
-@lru_cache(maxsize=4096)
 def resolve(host: str) -> tuple[str, ...]:
-    """The IP addresses of ``host`` (an IP literal resolves to itself); cached per process."""
+    """The IP addresses of ``host`` (an IP literal resolves to itself); cached per process,
+    failures included (a crawl asks about the same few hosts over and over)."""
+    addresses = _lookup(host)
+    if not addresses:
+        raise UnresolvableHost(f"{host} does not resolve")
+    return addresses
+
+
+@lru_cache(maxsize=4096)
+def _lookup(host: str) -> tuple[str, ...]:
     try:
         return (str(ipaddress.ip_address(host.strip("[]"))),)
     except ValueError:
         pass
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise UnresolvableHost(f"{host}: {exc}") from exc
+    except (socket.gaierror, UnicodeError):
+        return ()
     return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
 
 

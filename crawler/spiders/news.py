@@ -39,7 +39,7 @@ from crawler.discovery import (
 )
 from crawler.encoding import resolve_encoding
 from crawler.feeds import Entry, is_feed, parse_feed
-from crawler.middlewares import GuardRefused
+from crawler.middlewares import AlreadyStored, GuardRefused
 from crawler.registry import Source
 from crawler.sitemaps import SitemapRejected, parse_sitemap
 from crawler.urls import canonical_url, host_of, is_within
@@ -253,6 +253,9 @@ class NewsSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         source_id = request.meta.get("source")
         if source_id is None:
+            return
+        if isinstance(failure.value, AlreadyStored):
+            self.context.tally.of(source_id).add("known")
             return
         kind = error_kind(failure)
         self.context.record_error(source_id, kind, request.url)

@@ -161,8 +161,8 @@ def build_world(tmp: Path) -> World:
 
     # windows-1252 declared only in a meta tag (the HTTP header names no charset).
     o = outlets["cp1252"]
-    page = article_html("cp1252").replace('<meta charset="utf-8">',
-           '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">')  # fmt: skip
+    meta = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
+    page = article_html("cp1252").replace('<meta charset="utf-8">', meta)
     page = page.replace("<h1>", f"<p>{ACCENTED}.</p><h1>", 1)
     o.add("/article-cp1252.html", page.encode("cp1252"), Content_Type="text/html")
     world.articles.add(o.url("/article-cp1252.html"))

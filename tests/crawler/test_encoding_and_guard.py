@@ -1,0 +1,47 @@
+"""Charset resolution, the address guard, and Retry-After parsing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from crawler.encoding import resolve_encoding
+from crawler.middlewares import retry_after_seconds
+from crawler.netguard import refusal
+
+PAGE = "<html><head>{meta}</head><body><p>Le président a inauguré l'école.</p></body></html>"
+
+
+def test_http_header_wins() -> None:
+    body = PAGE.format(meta='<meta charset="windows-1252">').encode("utf-8")
+    assert resolve_encoding("text/html; charset=UTF-8", body) == "utf-8"
+
+
+def test_meta_tag_when_the_header_names_no_charset() -> None:
+    body = PAGE.format(meta='<meta http-equiv="Content-Type" '
+                       'content="text/html; charset=windows-1252">').encode("cp1252")  # fmt: skip
+    encoding = resolve_encoding("text/html", body)
+    assert encoding == "cp1252"
+    assert "président a inauguré l'école" in body.decode(encoding)
+
+
+def test_detection_when_nothing_is_declared() -> None:
+    body = PAGE.format(meta="").encode("utf-8")
+    assert resolve_encoding(None, body) == "utf-8"
+
+
+def test_loopback_refused_unless_the_source_lives_there() -> None:
+    assert refusal("127.0.0.1", allow_private=False) == "private_address"
+    assert refusal("169.254.169.254", allow_private=False) == "private_address"
+    assert refusal("10.1.2.3", allow_private=False) == "private_address"
+    assert refusal("127.0.0.1", allow_private=True) is None
+    assert refusal("8.8.8.8", allow_private=False) is None
+    assert refusal("no-such-host.invalid", allow_private=False) == "dns"
+
+
+def test_retry_after_seconds_and_dates() -> None:
+    assert retry_after_seconds(b"120") == 120.0
+    now = datetime(2025, 2, 6, 10, 0, tzinfo=UTC)
+    assert retry_after_seconds("Thu, 06 Feb 2025 10:00:30 GMT", now=now) == 30.0
+    assert retry_after_seconds("Thu, 06 Feb 2025 09:00:00 GMT", now=now) == 0.0
+    assert retry_after_seconds(b"soon") is None
+    assert retry_after_seconds(None) is None
