@@ -20,7 +20,7 @@ def test_builtin_registry_covers_the_region() -> None:
     assert {"SN", "ML", "BF", "CI", "NE", "GN", "NG", "GH", "TG", "BJ", "GM", "SL", "LR", "MR",
             "CV", "GW"} <= countries  # fmt: skip
     assert {source.language for source in registry.values()} >= {"fr", "en", "pt"}
-    assert AGENCIES <= set(registry)
+    assert set(registry) >= AGENCIES
     assert all(registry[sid].kind == "agency" for sid in AGENCIES)
 
 
@@ -52,17 +52,23 @@ def test_operator_file_adds_and_overrides(tmp_path: Path) -> None:
     [
         ("{id: x, name: X, country: Mali, language: fr, homepage: 'https://x.ml/'}", "country"),
         ("{id: x, name: X, country: ML, language: fr, homepage: 'ftp://x.ml/'}", "homepage"),
-        ("{id: x, name: X, country: ML, language: fr, homepage: 'https://x.ml/',"
-         " article_pattern: '(unclosed'}", "article_pattern"),  # fmt: skip
-        ("{id: x, name: X, country: ML, language: fr, homepage: 'https://x.ml/',"
-         " feeds: ['not a url']}", "feeds"),  # fmt: skip
-        ("{id: x, name: X, country: ML, language: fr, homepage: 'https://x.ml/', colour: red}",
-         "colour"),  # fmt: skip
+        (
+            "{id: x, name: X, country: ML, language: fr, homepage: 'https://x.ml/',"
+            " article_pattern: '(unclosed'}",
+            "article_pattern",
+        ),
+        (
+            "{id: x, name: X, country: ML, language: fr, homepage: 'https://x.ml/',"
+            " feeds: ['not a url']}",
+            "feeds",
+        ),
+        (
+            "{id: x, name: X, country: ML, language: fr, homepage: 'https://x.ml/', colour: red}",
+            "colour",
+        ),
     ],
 )
-def test_malformed_file_names_file_entry_and_field(
-    tmp_path: Path, entry: str, field: str
-) -> None:
+def test_malformed_file_names_file_entry_and_field(tmp_path: Path, entry: str, field: str) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(f"sources:\n  - {entry}\n")
     with pytest.raises(RegistryError) as caught:
