@@ -33,6 +33,19 @@ _DATELINE_BARE = re.compile(
     r"\s*[-–—:]+\s*"
 )
 _TRAILING_AGENCY = re.compile(r"\s*\(\s*(?P<org>[^()\n]{2,30}?)\s*\)\s*\.?\s*$")
+_MONTH = (
+    r"(?:janv?|janvier|f[ée]vr?|février|feb|february|fev|fevereiro|mars?|march|março|avr|avril|"
+    r"apr|april|abr|abril|mai|may|maio|juin|june?|junho|juil|juillet|july|jul|julho|août|aug|"
+    r"august|ago|agosto|sept?|septembre|september|set|setembro|oct|octobre|october|out|outubro|"
+    r"nov|novembre|november|novembro|d[ée]c|décembre|december|dez|dezembro)\.?"
+)
+_DATE_ONLY = re.compile(
+    r"^(?:(?:publié|posted|published|publicado|mis à jour|updated)\s*(?:le|on|em)?\s*)?"
+    r"(?:[A-Za-zÀ-ÿ]+,?\s+)?(?:\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}"
+    rf"|\d{{1,2}}\s+(?:de\s+)?{_MONTH}\s+(?:de\s+)?\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})"
+    r"(?:\s*(?:à|at|-|,)?\s*\d{1,2}[:h]\d{2}(?:min)?)?$",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<!\b[A-ZÀ-Ý])(?<!\b[A-ZÀ-Ý][a-zà-ÿ])\.$")
 
 
@@ -164,7 +177,8 @@ def scan_body(text: str, *, site_name: str | None = None, title: str | None = No
     first_body_line = 0
     for position, line in enumerate(lines[:MAX_START_LINES]):
         content = normalise_space(line.text)
-        if title_key and name_key(content) == title_key:
+        if (title_key and name_key(content) == title_key) or _DATE_ONLY.match(content):
+            # a repeated headline or a bare date line: not a byline, kept, looked past
             first_body_line = position + 1
             continue
         if is_photo_credit(content) and len(content) <= MAX_CREDIT_CHARS:

@@ -63,8 +63,11 @@ def is_desk_account(name: str, site_name: str | None = None) -> bool:
         return True
     if site_name and _compact(name) == _compact(site_name):
         return True
-    # Usernames and handles: one lower-case token, digits, "@", "_".
-    return bool(re.fullmatch(r"@?[\w.\-]*[\d_@][\w.\-]*", name.strip()))
+    # Usernames and handles: one token with letters and a digit, "@" or "_" ("jdoe_2").
+    token = name.strip()
+    return bool(re.fullmatch(r"@?[\w.\-]*[\d_@][\w.\-]*", token)) and bool(
+        re.search(r"[^\W\d_]", token)
+    )
 
 
 def _compact(name: str) -> str:
