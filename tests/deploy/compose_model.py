@@ -102,14 +102,18 @@ def declared_environment(service: dict[str, Any]) -> dict[str, str]:
     return {key: "" if value is None else str(value) for key, value in declared.items()}
 
 
-def container_environment(service_name: str) -> dict[str, str]:
-    """What a container of ``service_name`` gets: its env_file (``.env`` = ``.env.example``),
-    then its ``environment:``, which wins, as in Compose."""
-    service = compose()["services"][service_name]
+def container_environment(
+    service_name: str, dotenv: dict[str, str] | None = None
+) -> dict[str, str]:
+    """What a container of ``service_name`` gets: its env_file ``.env`` (``dotenv``, by
+    default ``.env.example`` as copied), then its ``environment:``, which wins, as in
+    Compose. ``.env`` also feeds the ``${…}`` of the file."""
+    dotenv = example_env() if dotenv is None else dotenv
+    service = compose(dotenv)["services"][service_name]
     merged: dict[str, str] = {}
     for name in env_files(service):
         assert name == ".env", f"{service_name}: unexpected env_file {name!r}"
-        merged.update(example_env())
+        merged.update(dotenv)
     merged.update(declared_environment(service))
     return merged
 
@@ -147,3 +151,25 @@ def kibaru_argv(service_name: str) -> list[str]:
     command = list(service.get("command") or [])
     assert entrypoint is None, f"{service_name} overrides the kibaru entrypoint"
     return [str(KIBARU_EXECUTABLE), *command]
+
+
+def container_mounts(service_name: str, local_root: Path) -> dict[str, Path]:
+    """Where each mount of ``service_name`` lives on this machine: a bind mount ``./x`` in
+    ``local_root/x``, a named volume ``v`` in ``local_root/volumes/v``."""
+    service = compose()["services"][service_name]
+    mounts: dict[str, Path] = {}
+    for volume in service.get("volumes", []):
+        source, target = volume.split(":")[:2]
+        if source.startswith("./"):
+            mounts[target] = local_root / source.removeprefix("./")
+        else:
+            mounts[target] = local_root / "volumes" / source
+    return mounts
+
+
+def to_local_path(value: str, mounts: dict[str, Path]) -> str:
+    """A container path under one of ``mounts`` rewritten to its place on this machine."""
+    for target, local in sorted(mounts.items(), key=lambda item: -len(item[0])):
+        if value == target or value.startswith(target.rstrip("/") + "/"):
+            return str(local) + value[len(target.rstrip("/")) :]
+    return value
