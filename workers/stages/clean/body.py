@@ -116,7 +116,6 @@ def body_by_trafilatura(tree: HtmlElement, address: str, title: str | None) -> l
             include_comments=False,
             include_tables=True,
             include_images=False,
-            favor_recall=True,
         )
     except Exception:  # trafilatura fails in assorted ways on hostile trees
         return []

@@ -111,6 +111,7 @@ FURNITURE_WORDS = frozenset(
         "print",
         "offcanvas",
         "masthead",
+        "aside",
         "topbar",
         "toolbar",
         "logo",
@@ -118,6 +119,7 @@ FURNITURE_WORDS = frozenset(
         "disclaimer",
     }
 )
+_WRAPPER_PREFIXES = ("no-", "no_", "has-", "has_", "with-", "with_", "without-")
 _SPLIT_PARTS = re.compile(r"[-_]+")
 # Elements that are page wrappers, never furniture.
 _WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
@@ -126,6 +128,9 @@ _WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
 def is_furniture(element: HtmlElement) -> bool:
     """True when a class or id names a piece of page furniture."""
     for token in class_tokens(element):
+        # "no-share", "has-sidebar", "with-comments" describe a wrapper, not furniture.
+        if token.startswith(_WRAPPER_PREFIXES):
+            continue
         if token in FURNITURE_WORDS:
             return True
         if any(part in FURNITURE_WORDS for part in _SPLIT_PARTS.split(token)):

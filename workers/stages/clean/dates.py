@@ -81,7 +81,12 @@ def _element_values(element: HtmlElement) -> Iterator[str]:
 
 
 def _from_element(element: HtmlElement, offset: float) -> datetime | None:
-    if any(_UPDATE_CLASS.search(token) for token in class_tokens(element)):
+    tokens = class_tokens(element)
+    # WordPress marks the modification time "updated"; tagDiv themes also put "updated"
+    # on the publication time, next to "entry-date", so only a bare "updated" is refused.
+    if any(_UPDATE_CLASS.search(token) for token in tokens) and not any(
+        token in ("entry-date", "published") for token in tokens
+    ):
         return None
     for value in _element_values(element):
         parsed = parse_machine_date(value, offset) if _looks_machine(value) else None
@@ -112,7 +117,10 @@ def _structured(metadata: PageMetadata, context: DateContext) -> Iterator[dateti
 
 
 def _visible(
-    tree: HtmlElement, selectors: tuple[str, ...], context: DateContext
+    tree: HtmlElement,
+    selectors: tuple[str, ...],
+    loose_selectors: tuple[str, ...],
+    context: DateContext,
 ) -> Iterator[datetime | None]:
     offset = context.offset_hours
     for selector in selectors:
@@ -123,6 +131,11 @@ def _visible(
     for found in find_dates(text, offset):
         if is_labelled_publication(found) and _STRONG_LABEL.search(found.before):
             yield found.value
+    # Loose class names (".date") also mark the dates of teasers left on the page, so they
+    # count only after a labelled "Publié le …".
+    for selector in loose_selectors:
+        for element in select(tree, selector):
+            yield _from_element(element, offset)
     match = _URL_DATE.search(context.address)
     if match:
         day = int(match.group("day") or 1)
@@ -149,13 +162,16 @@ def find_published_at(
     metadata: PageMetadata,
     family_selectors: tuple[str, ...],
     context: DateContext,
+    loose_selectors: tuple[str, ...] = (),
 ) -> datetime | None:
     """The publication date (tz-aware), or None; ``tree`` has its furniture removed."""
     latest = context.fetched_at + _CLOCK_SLACK
     rule = (context.rule_selector,) if context.rule_selector else ()
     rule_dates = _visible_elements(tree, rule, context.offset_hours)
     candidates = chain(
-        rule_dates, _structured(metadata, context), _visible(tree, family_selectors, context)
+        rule_dates,
+        _structured(metadata, context),
+        _visible(tree, family_selectors, loose_selectors, context),
     )
     for candidate in candidates:
         if (

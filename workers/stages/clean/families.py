@@ -46,7 +46,6 @@ TAGDIV = Family(
         ".td-post-views",
         ".td-category",
         ".td-post-comments",
-        ".td-module-meta-info",
     ),
 )
 JNEWS = Family(
@@ -85,6 +84,7 @@ SPIP = Family(
         ".portfolio",
         ".articles-lies",
         ".cartouche .surtitre",
+        ".arbo",
     ),
 )
 DRUPAL = Family(
@@ -197,14 +197,11 @@ GENERIC = Family(
         "time[itemprop='datePublished']",
         "[itemprop='datePublished']",
         "time[pubdate]",
-        ".published",
-        ".date-publication",
-        ".article-date",
-        ".post-date",
-        ".date",
     ),
     drop=(),
 )
+# Class names that mark dates on article pages, but on teasers and widgets too.
+LOOSE_DATE_SELECTORS = (".published", ".date-publication", ".article-date", ".post-date", ".date")
 
 _TAGDIV_MARKER = re.compile(r"td-post-content|tdb_single_content|td_module_wrap|tagdiv", re.I)
 _JNEWS_MARKER = re.compile(r"jeg_post|jnews", re.I)
@@ -212,9 +209,7 @@ _SPIP_MARKER = re.compile(r"spip\.php|class=\"[^\"]*\bspip_|squelettes", re.I)
 _DRUPAL_MARKER = re.compile(
     r"data-drupal-|drupal-settings-json|/sites/default/files/|field--name-body", re.I
 )
-_JOOMLA_MARKER = re.compile(
-    r"/media/jui/|com_content|option=com_|itemprop=\"articleBody\"[^>]*>", re.I
-)
+_JOOMLA_MARKER = re.compile(r"/media/jui/|/media/system/js/|com_content|option=com_", re.I)
 _AMP_MARKER = re.compile(r"<html[^>]*\s(amp|⚡)[\s>=]", re.I)
 _WORDPRESS_MARKER = re.compile(r"wp-content|wp-includes|entry-content", re.I)
 

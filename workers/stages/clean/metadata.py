@@ -88,11 +88,19 @@ def _same_page(candidate: Any, address: str) -> bool:
     return candidate.rstrip("/").split("#")[0] == address.rstrip("/").split("#")[0]
 
 
-def _pick_article(objects: list[dict[str, Any]], address: str) -> dict[str, Any] | None:
-    """The JSON-LD article describing this page (not a related one listed next to it)."""
+def _pick_article(
+    objects: list[dict[str, Any]], addresses: list[str], headline: str | None
+) -> dict[str, Any] | None:
+    """The JSON-LD article describing this page (not a related one listed next to it):
+    the one naming this page's address or canonical URL, else the one with the page's
+    og:title as headline, else the first."""
     articles = [o for o in objects if ARTICLE_TYPES.intersection(_types(o))]
     for obj in articles:
-        if _same_page(obj.get("mainEntityOfPage"), address) or _same_page(obj.get("url"), address):
+        for address in addresses:
+            if any(_same_page(obj.get(key), address) for key in ("mainEntityOfPage", "url", "@id")):
+                return obj
+    for obj in articles:
+        if headline and obj.get("headline") == headline:
             return obj
     return articles[0] if articles else None
 
@@ -146,6 +154,7 @@ def read_metadata(tree: HtmlElement, address: str) -> PageMetadata:
         if key and content and key not in meta:
             meta[key] = " ".join(content.split())
     objects = _jsonld_objects(tree)
+    canonical = _canonical(tree, meta, address)
     types = frozenset(t for obj in objects for t in _types(obj))
     title_element = tree.find(".//title")
     html_title = (
@@ -157,9 +166,11 @@ def read_metadata(tree: HtmlElement, address: str) -> PageMetadata:
     )
     return PageMetadata(
         meta=meta,
-        article_jsonld=_pick_article(objects, address),
+        article_jsonld=_pick_article(
+            objects, [address, canonical or address], meta.get("og:title")
+        ),
         jsonld_types=types,
-        canonical_url=_canonical(tree, meta, address),
+        canonical_url=canonical,
         site_name=_site_name(meta, objects),
         html_title=html_title or None,
         body_classes=classes,

@@ -16,7 +16,7 @@ from workers.stages.clean.body import body_by_trafilatura, body_from_containers,
 from workers.stages.clean.boilerplate import strip_furniture
 from workers.stages.clean.dates import DateContext, find_published_at
 from workers.stages.clean.decode import decode_html
-from workers.stages.clean.families import GENERIC, detect_family
+from workers.stages.clean.families import GENERIC, LOOSE_DATE_SELECTORS, detect_family
 from workers.stages.clean.htmltree import parse_html, select_first
 from workers.stages.clean.language import detect_language
 from workers.stages.clean.metadata import read_metadata
@@ -94,7 +94,9 @@ def clean_page(
         hint=page.hints.get("published_at"),
         rule_selector=rules.date,
     )
-    published_at = find_published_at(tree, metadata, family.date + GENERIC.date, context)
+    published_at = find_published_at(
+        tree, metadata, family.date + GENERIC.date, context, LOOSE_DATE_SELECTORS
+    )
 
     paragraphs = body_from_containers(containers, title) if containers else []
     if not paragraphs:

@@ -1,0 +1,51 @@
+"""Golden files: every fixture page through clean + bylines gives its hand-checked record."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crawler.registry import load_registry
+from tests.clean.corpus import Fixture, fixtures, run
+
+FIXTURES = fixtures()
+
+
+def test_corpus_is_large_and_varied() -> None:
+    articles = [f for f in FIXTURES if f.golden_path.exists() and "error" not in f.golden()]
+    languages = {f.golden()["language"] for f in articles}
+    assert len(articles) >= 30
+    assert {"fr", "en", "pt"} <= languages
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.key for f in FIXTURES])
+def test_page_matches_golden(fixture: Fixture) -> None:
+    assert fixture.golden_path.exists(), (
+        f"{fixture.key} has no golden file: run `python -m tests.clean.regenerate "
+        f"{fixture.key}` and read the result before committing it"
+    )
+    got = run(fixture)
+    want = fixture.golden()
+    assert json.dumps(got, ensure_ascii=False, indent=1) == json.dumps(
+        want, ensure_ascii=False, indent=1
+    )
+
+
+REGISTRY = load_registry()
+WITH_SELECTORS = sorted(
+    source_id for source_id, source in REGISTRY.items() if source.selectors is not None
+)
+
+
+def test_registry_selectors_still_extract_their_fixtures() -> None:
+    """The registry's own selectors give the golden title, date and text on its fixtures."""
+    for source_id in WITH_SELECTORS:
+        selectors = REGISTRY[source_id].selectors
+        for fixture in (f for f in FIXTURES if f.source_id == source_id):
+            if not fixture.golden_path.exists():
+                continue
+            want = fixture.golden()
+            got = run(fixture, selectors=selectors)
+            for field in ("error", "title", "published_at", "text"):
+                assert got.get(field) == want.get(field), f"{fixture.key}: {field}"
