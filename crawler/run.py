@@ -114,7 +114,9 @@ def run_crawl(
                 finish_run(session, run_id, status=status, counts=counts, error=repr(exc)[:2000])
             raise
         counts = _final_counts(context, stats, processed)
-        status = "interrupted" if context.close_reason == "shutdown" else "succeeded"
+        status = {"shutdown": "interrupted", "ingest_failed": "failed"}.get(
+            context.close_reason or "", "succeeded"
+        )
         with store.session() as session:
             finish_run(session, run_id, status=status, counts=counts)
         return CrawlSummary(run_id=run_id, status=status, counts=counts)
