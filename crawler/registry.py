@@ -141,11 +141,14 @@ def _validate(path: Path, index: int, entry: dict[str, Any]) -> Source:
         raise RegistryError(f"{path}: source {label!s}, field '{field}': {first['msg']}") from exc
 
 
-def load_registry(extra_files: Iterable[Path | str | None] = ()) -> dict[str, Source]:
-    """The built-in sources, then each extra file merged over them, keyed by id."""
+def load_registry(
+    extra_files: Iterable[Path | str | None] = (), *, builtin: bool = True
+) -> dict[str, Source]:
+    """The built-in sources (unless ``builtin`` is false), then each extra file merged over
+    them, keyed by id."""
     registry: dict[str, Source] = {}
-    builtin = sorted(BUILTIN_DIR.glob("*.yaml"))
-    for path in builtin:
+    builtin_files = sorted(BUILTIN_DIR.glob("*.yaml")) if builtin else []
+    for path in builtin_files:
         for index, entry in enumerate(_read_entries(path)):
             source = _validate(path, index, entry)
             if source.id in registry:

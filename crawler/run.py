@@ -80,7 +80,7 @@ def run_crawl(
     ``progress`` (if given) is called about once a second with the running counts, then
     with the processing counts while waiting for the workers.
     """
-    registry = load_registry([settings.sources, sources_file])
+    registry = load_registry([settings.sources, sources_file], builtin=settings.builtin_sources)
     sources = select_sources(registry, source_ids, all_sources=all_sources)
     store = open_store(settings.database_url)
     try:

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     max_page_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_sitemap_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     max_pagination_depth: int = Field(default=5, ge=0)
+    builtin_sources: bool = Field(
+        default=True,
+        description="Load the built-in registry; false to use only the sources files given.",
+    )
     default_schedule: str = Field(default="0 */3 * * *", description="cron for `kibaru beat`")
     dedup_window_days: int = Field(default=30, ge=1)
     # Workers (Celery): a task unacknowledged by a lost worker is delivered again after

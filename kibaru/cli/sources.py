@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
 def _registry(sources_file: Path | None) -> dict[str, Source]:
     settings = get_settings()
     try:
-        return load_registry([settings.sources, sources_file])
+        return load_registry([settings.sources, sources_file], builtin=settings.builtin_sources)
     except RegistryError as exc:
         fail(str(exc))
 
