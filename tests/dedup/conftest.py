@@ -1,0 +1,106 @@
+"""Fixtures of the dedup tests: the labelled syndication set, records, a private Redis index.
+
+The Redis index lives under a key prefix of its own (database 15), removed after the test, so
+that it never touches another test's keys nor a running kibaru.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from storage.repository import article_id_for
+from workers.dedup_index import RedisIndex
+
+SYNDICATION = Path(__file__).parents[1] / "fixtures" / "syndication" / "syndication.jsonl"
+DEDUP_REDIS_URL = os.environ.get("KIBARU_TEST_DEDUP_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def load_syndication() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in SYNDICATION.read_text(encoding="utf-8").splitlines()]
+
+
+def as_record(doc: dict[str, Any]) -> dict[str, Any]:
+    """A labelled document as the pipeline hands it to dedup."""
+    return {
+        "id": article_id_for(doc["canonical_url"]),
+        "url": doc["canonical_url"],
+        "canonical_url": doc["canonical_url"],
+        "source": doc["source"],
+        "title": doc["title"],
+        "text": doc["text"],
+        "published_at": doc["published_at"],
+        "language": doc.get("language"),
+    }
+
+
+def record(name: str, text: str, published_at: str | None, source: str = "test") -> dict[str, Any]:
+    url = f"https://{source}.example/{name}"
+    return {
+        "id": article_id_for(url), "url": url, "canonical_url": url, "source": source,
+        "title": name, "text": text, "published_at": published_at,
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def syndication() -> list[dict[str, Any]]:
+    return load_syndication()
+
+
+def redis_client() -> redis.Redis:
+    client = redis.Redis.from_url(DEDUP_REDIS_URL, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(
+            f"Redis is not reachable at {DEDUP_REDIS_URL} ({exc}); start it with "
+            '`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ""`',
+            pytrace=False,
+        )
+    return client
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A fresh key prefix in the test Redis database, deleted afterwards."""
+    prefix = f"kibaru-test:dedup:{uuid.uuid4().hex[:10]}:"
+    client = redis_client()
+    try:
+        yield prefix
+    finally:
+        RedisIndex(client, prefix=prefix).clear()
+        client.close()
+
+
+@pytest.fixture
+def redis_index(redis_prefix: str) -> Iterator[RedisIndex]:
+    index = RedisIndex(redis_client(), prefix=redis_prefix)
+    try:
+        yield index
+    finally:
+        index.close()
+
+
+def process(dedup: Any, store: Any, rec: dict[str, Any]) -> Any:
+    """What the pipeline does with a record: assign, store the row, commit; the decision."""
+    from storage.repository import upsert_article
+    from workers.stages.dedup.entry import parse_published
+
+    decision = dedup.assign(rec)
+    row = dict(rec)
+    row.update(
+        content_hash=decision.content_hash, signature=decision.signature,
+        cluster_id=decision.cluster_id, duplicate_of=decision.duplicate_of,
+        published_at=parse_published(rec.get("published_at")),
+    )  # fmt: skip
+    with store.session() as session:
+        upsert_article(session, row)
+    dedup.commit(rec["id"], decision)
+    return decision
