@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import redis
 import typer
 
-from kibaru.cli.common import fail
+from kibaru.cli.common import console, fail, get_settings
+from storage.db import StoreError, open_store
+from workers.dedup import open_dedup
 
 dedup_app = typer.Typer(help="Maintain the duplicate index.", no_args_is_help=True)
 
@@ -15,5 +18,30 @@ def register(app: typer.Typer) -> None:
 
 @dedup_app.command("rebuild")
 def rebuild() -> None:
-    """Rebuild the index from the stored signatures."""
-    fail("`kibaru dedup rebuild` is not there yet (issue: dedup).")
+    """Rebuild the index from the stored signatures.
+
+    The index lives in Redis when KIBARU_REDIS_URL (or a redis:// KIBARU_BROKER_URL) is set,
+    else in the database. Articles keep their cluster_id and duplicate_of; entries of stories
+    that were never stored are dropped. Stop the workers first: stories processed during a
+    rebuild may not see each other.
+    """
+    settings = get_settings()
+    try:
+        store = open_store(settings.database_url)
+    except StoreError as exc:
+        fail(str(exc))
+    dedup = open_dedup(settings, store)
+    try:
+        count = dedup.rebuild()
+    except redis.RedisError as exc:
+        fail(
+            f"cannot rebuild the dedup index in Redis at {settings.effective_redis_url}: {exc}. "
+            "Check that Redis is running, or fix KIBARU_REDIS_URL / KIBARU_BROKER_URL"
+        )
+    finally:
+        dedup.close()
+        store.dispose()
+    console.print(
+        f"dedup index rebuilt in the {dedup.backend}: {count} stored articles indexed",
+        highlight=False,
+    )
