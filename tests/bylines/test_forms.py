@@ -55,3 +55,26 @@ def test_end_forms_also_found_after_a_blank_line_each(form: Form) -> None:
     given = body + "\n\n" + "\n\n".join(form.text.splitlines())
     result = tag_bylines("", given, site_name=form.site_name)
     assert (result.authors, result.agencies, result.text) == (form.authors, form.agencies, body)
+
+
+@pytest.mark.parametrize(
+    ("last", "kept", "agency"),
+    [
+        ("He said the exercise would continue next week. (NAN)",
+         "He said the exercise would continue next week.", "NAN"),
+        ("Le ministre a promis de revenir sur le sujet (APS).",
+         "Le ministre a promis de revenir sur le sujet.", "APS"),
+    ],
+)
+def test_trailing_agency_leaves_only_its_credit(last: str, kept: str, agency: str) -> None:
+    body = BODY["en"]
+    result = tag_bylines("", f"{body}\n\n{last}")
+    assert result.agencies == [agency]
+    assert result.text == f"{body}\n\n{kept}"
+
+
+def test_dateline_only_cut_from_the_first_paragraph() -> None:
+    text = "Dakar, 6 fév (APS) - Le président a parlé.\n\nIl a cité (APS) - dans son discours."
+    result = tag_bylines("", text)
+    assert result.text == "Le président a parlé.\n\nIl a cité (APS) - dans son discours."
+    assert result.agencies == ["APS"]

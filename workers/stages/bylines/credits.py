@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from workers.stages.bylines.gazetteer import find_agencies, lookup_agency
+from workers.stages.bylines.gazetteer import find_agencies, lookup_agency, name_key
 from workers.stages.bylines.names import display_name, looks_like_name, split_names, strip_title
 from workers.stages.bylines.negatives import is_desk_account
 
@@ -66,7 +66,13 @@ _DATE_TAIL = re.compile(
     re.IGNORECASE,
 )
 _EDITING_TAIL = re.compile(r"\s*;\s*(?:editing|edited|writing|written)\s+by\b.*$", re.I)
-_STAFF_CODE = re.compile(r"^[A-Z]{1,5}(?:\s*/\s*[A-Z]{1,5})+$")
+# Staff initials closing agency dispatches: "ASG/OID", "AS/ata", "MB // VM",
+# "AI/CA/ANP-0045 Avril 2025", "AT/MD (AMAP)", "Lusa/Fim".
+_STAFF_CODE = re.compile(
+    r"^(?P<codes>(?:[A-Za-z]{1,9}\s*/{1,2}\s*)+[A-Za-z]{1,9})(?:\s*[-–]\s*\d{1,6})?"
+    r"(?:\s+[A-Za-zÀ-ÿ]+\.?\s+\d{4})?(?:\s*\(\s*(?P<agency>[^()]{2,20}?)\s*\))?\.?$"
+)
+_URL_PART = re.compile(r"\(?\s*(?:https?://)?www\.[^\s()]+\s*\)?")
 _CHUNK_SEPARATORS = re.compile(r"\s*(?:/|\(|\)|\s[-–—]\s|[-–—]\s|\s[-–—]|,|\|)\s*")
 _BAD_CHUNK = re.compile(r"^(?:with\s+agency\s+reports?|avec\s+agences?|com\s+agências)$", re.I)
 
@@ -109,9 +115,26 @@ def _agencies_or_unknown(rest: str) -> list[str]:
     return [outlet] if outlet and len(outlet) <= 60 else []
 
 
+def _staff_code_agencies(codes: str, bracketed: str | None) -> list[str]:
+    """Agencies in a staff code: parts that are an agency's own short name ("APS", "Lusa").
+
+    Aliases don't count: "AA" in "JM/AA" is a journalist's initials, not Anadolu.
+    """
+    found: list[str] = []
+    for part in [*re.split(r"\s*/{1,2}\s*", codes), bracketed or ""]:
+        agency = lookup_agency(part) if len(part) >= 3 else None
+        if agency is not None and name_key(agency.short) == name_key(part):
+            found.append(agency.short)
+    return list(dict.fromkeys(found))
+
+
 def agency_alone(text: str) -> str | None:
-    """The agency when ``text`` is nothing but one: "AFP", "(NAN)", "AMAP-Ségou", "Lusa"."""
+    """The agency when ``text`` is nothing but one: "AFP", "(NAN)", "AMAP-Ségou", "Lusa",
+    "(NAN)(www.nannews.ng)"."""
     stripped = text.strip().strip(".").strip()
+    without_url = _URL_PART.sub("", stripped).strip()
+    if without_url and without_url != stripped:
+        stripped = without_url
     if stripped.startswith("(") and stripped.endswith(")"):
         stripped = stripped[1:-1].strip()
     stripped = stripped.lstrip("-–—").strip()
@@ -145,13 +168,10 @@ def parse_credit(text: str, *, site_name: str | None = None) -> Credit:
     line = normalise_space(text).strip(" -–—|:;,")
     if not line:
         return credit
-    if _STAFF_CODE.match(line):
+    staff_code = _STAFF_CODE.match(line)
+    if staff_code and any(char.isupper() for char in staff_code.group("codes")):
         credit.staff_code = True
-        credit.agencies = [
-            agency.short
-            for part in line.split("/")
-            if (agency := lookup_agency(part.strip())) is not None
-        ]
+        credit.agencies = _staff_code_agencies(staff_code.group("codes"), staff_code["agency"])
         return credit
     source = _SOURCE.match(line)
     if source:

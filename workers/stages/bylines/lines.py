@@ -231,7 +231,9 @@ def scan_body(text: str, *, site_name: str | None = None, title: str | None = No
                 original = replaced.get(key, line.text)
                 cut = _TRAILING_AGENCY.search(original)
                 if cut is not None:
-                    replaced[key] = original[: cut.start()]
+                    # "… le sujet (APS)." keeps its full stop; only the credit goes
+                    full_stop = "." if cut.group(0).rstrip().endswith(".") else ""
+                    replaced[key] = original[: cut.start()] + full_stop
                 piece = f"({trailing.group('org')})"
                 end_credits.append((piece, Credit(agencies=[trailing_agency])))
         break
