@@ -37,9 +37,12 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_bind_param(self, value: datetime | str | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
+        if isinstance(value, str):
+            # Records travel as JSON (ISO-8601 strings); accept them as they are.
+            value = datetime.fromisoformat(value)
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(UTC)

@@ -33,32 +33,39 @@ def _is_site_part(part: str, labels: list[str]) -> bool:
     squashed = _squash(part)
     if not squashed:
         return True
-    # A segment names the site when it is (part of) the site name, or the site name plus a
-    # few characters ("Maliweb.net" for "maliweb"); a headline merely containing it is not.
+    # A segment names the site when it is (most of) the site name, or the site name plus a
+    # few characters ("Maliweb.net" for "maliweb"); "Mali" in "Maliweb.net" is not the site.
     return any(
         squashed == label
-        or (len(squashed) >= 4 and squashed in label)
+        or (squashed in label and len(squashed) >= 0.6 * len(label))
         or (label in squashed and len(squashed) <= len(label) + 6)
         for label in labels
     )
 
 
+def _segments(title: str) -> list[tuple[int, int]]:
+    """(start, end) of the parts of a title between separators."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for separator in _SEPARATOR.finditer(title):
+        spans.append((start, separator.start()))
+        start = separator.end()
+    spans.append((start, len(title)))
+    return spans
+
+
 def strip_site_name(title: str, site_name: str | None, address_host: str) -> str:
     """Remove leading/trailing segments that name the site (" – APS", "Maliweb.net | …")."""
     labels = _site_labels(site_name, address_host)
-    parts = _SEPARATOR.split(title)
-    if len(parts) == 1 or not labels:
+    spans = _segments(title)
+    if len(spans) == 1 or not labels:
         return title
-    while len(parts) > 1 and _is_site_part(parts[-1], labels):
-        parts.pop()
-    while len(parts) > 1 and _is_site_part(parts[0], labels):
-        parts.pop(0)
-    if len(parts) == len(_SEPARATOR.split(title)):
-        return title
-    # Re-join what is left with the separators it had (a headline may contain " - ").
-    start = title.find(parts[0])
-    end = title.rfind(parts[-1]) + len(parts[-1])
-    return title[start:end] if start >= 0 and end > start else " – ".join(parts)
+    while len(spans) > 1 and _is_site_part(title[slice(*spans[-1])], labels):
+        spans.pop()
+    while len(spans) > 1 and _is_site_part(title[slice(*spans[0])], labels):
+        spans.pop(0)
+    # What is left keeps its own separators (a headline may contain " - " or " : ").
+    return title[spans[0][0] : spans[-1][1]]
 
 
 def find_title(

@@ -1,0 +1,152 @@
+"""Headline clean-up, non-article rejection, canonical URLs, language, furniture lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from workers.stages.clean import SiteRules, clean_page
+from workers.stages.clean.title import strip_site_name
+from workers.stages.errors import PageRejected
+from workers.stages.page import FetchedPage
+
+PARAGRAPH = (
+    "Les autorités ont annoncé mercredi un programme de réhabilitation des routes rurales "
+    "dans les régions du Nord, financé par la Banque africaine de développement."
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "host", "expected"),
+    [
+        ("Mali : la route de Kayes - Maliweb.net", "Maliweb.net", "www.maliweb.net",
+         "Mali : la route de Kayes"),
+        ("Maliweb.net | Mali : la route de Kayes", None, "www.maliweb.net",
+         "Mali : la route de Kayes"),
+        ("Le Soleil :: Budget 2025 – les députés votent", "Le Soleil", "lesoleil.sn",
+         "Budget 2025 – les députés votent"),
+        ("Lagos - Ibadan rail: trains resume – Punch Newspapers", "Punch Newspapers", "punchng.com",
+         "Lagos - Ibadan rail: trains resume"),
+        ("Collapse of perhaps a bridge - APS", "APS", "aps.sn", "Collapse of perhaps a bridge"),
+        ("Mali : Kayes attend ses trains | maliweb", "Maliweb.net", "maliweb.net",
+         "Mali : Kayes attend ses trains"),
+        ("Sans suffixe", "APS", "aps.sn", "Sans suffixe"),
+    ],
+)  # fmt: skip
+def test_site_name_is_stripped(title: str, site: str | None, host: str, expected: str) -> None:
+    assert strip_site_name(title, site, host) == expected
+
+
+def _page(url: str, html: str) -> FetchedPage:
+    return FetchedPage(url=url, source="t", body=html.encode())
+
+
+ARTICLE = "<h1>Titre de l’article</h1>" + f"<p>{PARAGRAPH}</p>" * 3
+
+
+@pytest.mark.parametrize(
+    ("url", "body_class", "reason"),
+    [
+        ("https://site.example/category/politique/", "", "category_page"),
+        ("https://site.example/rubrique/economie", "", "category_page"),
+        ("https://site.example/spip.php?rubrique12", "", "category_page"),
+        ("https://site.example/tag/mali/", "", "tag_page"),
+        ("https://site.example/?s=mali", "", "search_page"),
+        ("https://site.example/contactez-nous/", "", "contact_page"),
+        ("https://site.example/", "", "home_page"),
+        ("https://site.example/author/moussa/", "", "author_page"),
+        ("https://site.example/actualites/page/3/", "", "listing_page"),
+        ("https://site.example/politique", "archive category", "category_page"),
+        ("https://site.example/actu", "home blog", "home_page"),
+    ],
+)
+def test_non_articles_are_rejected_with_a_reason(url: str, body_class: str, reason: str) -> None:
+    html = f'<html><body class="{body_class}">{ARTICLE}</body></html>'
+    with pytest.raises(PageRejected) as caught:
+        clean_page(_page(url, html))
+    assert caught.value.reason == reason
+
+
+def test_article_under_a_category_path_is_kept() -> None:
+    url = "https://site.example/category/politique/le-conseil-des-ministres-adopte-le-budget/"
+    assert clean_page(_page(url, f"<html><body>{ARTICLE}</body></html>")).text
+
+
+def test_video_page_is_rejected() -> None:
+    html = (
+        '<html><body><h1>Vidéo</h1><iframe src="https://www.youtube.com/embed/x"></iframe>'
+        "<p>Regardez la cérémonie d’ouverture du sommet.</p></body></html>"
+    )
+    with pytest.raises(PageRejected) as caught:
+        clean_page(_page("https://site.example/videos/ceremonie-ouverture-du-sommet/", html))
+    assert caught.value.reason == "video_page"
+
+
+def test_canonical_url_and_title_from_og() -> None:
+    html = (
+        '<html><head><link rel="canonical" href="/politique/titre-de-l-article/">'
+        '<meta property="og:title" content="Titre de l’article – Le Site">'
+        '<meta property="og:site_name" content="Le Site"></head><body>' + f"<p>{PARAGRAPH}</p>" * 3
+    )
+    result = clean_page(_page("https://m.site.example/politique/titre-de-l-article/amp/", html))
+    assert result.canonical_url == "https://m.site.example/politique/titre-de-l-article/"
+    assert result.title == "Titre de l’article"
+    assert result.site_name == "Le Site"
+
+
+def test_canonical_pointing_home_is_ignored() -> None:
+    html = f'<html><head><link rel="canonical" href="https://site.example/"></head><body>{ARTICLE}'
+    url = "https://site.example/politique/titre-de-l-article/"
+    assert clean_page(_page(url, html)).canonical_url == url
+
+
+def test_furniture_lines_go_and_signature_lines_stay() -> None:
+    html = (
+        '<html><body><h1>Titre</h1><div class="article-body">'
+        "<p>Dakar, 6 fév (APS) – " + PARAGRAPH + "</p>"
+        '<p><strong>Lire aussi :</strong> <a href="/x">Un autre article</a></p>'
+        '<figure><img src="a.jpg"><figcaption>Le ministre. Photo : DR</figcaption></figure>'
+        "<p>Partager sur Facebook</p>"
+        "<p>Abonnez-vous à notre newsletter</p>"
+        "<p>Tags : Mali, Sénégal</p>"
+        "<p>" + PARAGRAPH + "</p>"
+        '<p><a href="/a">Les députés adoptent la loi de finances rectificative</a></p>'
+        "<p>Amen K.</p><p>Source : L’Essor</p>"
+        '</div><div id="comments"><p>Très bon article, merci.</p></div></body></html>'
+    )
+    result = clean_page(_page("https://site.example/politique/titre-de-l-article/", html))
+    assert result.text.split("\n\n") == [
+        "Dakar, 6 fév (APS) – " + PARAGRAPH, PARAGRAPH, "Amen K.", "Source : L’Essor",
+    ]  # fmt: skip
+
+
+def test_source_selectors_override_the_layout() -> None:
+    html = (
+        '<html><body><div class="x-title">Le vrai titre</div><h1>Logo du site</h1>'
+        '<div class="x-body"><p>' + PARAGRAPH + '</p><div class="x-ad">Publicité Orange Money</div>'
+        "<p>"
+        + PARAGRAPH
+        + '</p></div><div class="other"><p>'
+        + PARAGRAPH.upper()
+        + "</p></div></body></html>"
+    )
+    rules = SiteRules(body=".x-body", title=".x-title", drop=(".x-ad",))
+    result = clean_page(_page("https://site.example/a/le-vrai-titre-de-l-article/", html), rules)
+    assert result.title == "Le vrai titre"
+    assert result.text == PARAGRAPH + "\n\n" + PARAGRAPH
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (PARAGRAPH, "fr"),
+        ("The Federal Government has released five billion naira to support victims of last "
+         "year's floods in Adamawa, the minister said on Thursday in Abuja.", "en"),
+        ("O Governo da Guiné-Bissau fixou hoje o preço de referência do quilo da castanha de "
+         "caju para a campanha de comercialização deste ano.", "pt"),
+    ],
+)  # fmt: skip
+def test_language_is_detected_from_the_body(text: str, language: str) -> None:
+    html = f"<html><body><h1>Titre</h1><p>{text}</p><p>{text}</p></body></html>"
+    assert (
+        clean_page(_page("https://site.example/x/un-article-de-test/", html)).language == language
+    )

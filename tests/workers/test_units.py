@@ -1,0 +1,239 @@
+"""Unit tests of the Celery layer's pieces (no worker process): configuration, retry policy,
+schedule, locks, run bookkeeping."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+import sqlalchemy.exc
+from celery import Celery
+
+from kibaru.settings import Settings
+from storage.db import Store
+from storage.models import CrawlRun
+from storage.repository import record_failure, save_page, start_run
+from storage.runs import (
+    assign_pages_to_run,
+    claim_run,
+    outcome_counts,
+    page_state_counts,
+    pending_page_ids,
+    select_page_ids,
+    source_health,
+    unresolved_failures,
+)
+from workers import tasks
+from workers.app import CRAWL_TASK, PROCESS_TASK, WorkerConfigError, celery_config, configure
+from workers.crawl_job import CrawlRequest, SourceBusy, crawl_command, run_crawl_job, source_locks
+from workers.schedule import ScheduleError, beat_schedule, parse_cron
+
+
+def test_celery_config_is_reliable_by_default() -> None:
+    config = celery_config(Settings(broker_url="redis://127.0.0.1:6379/10"))
+    assert config["task_acks_late"] is True
+    assert config["task_reject_on_worker_lost"] is True
+    assert config["worker_prefetch_multiplier"] == 1
+    assert config["broker_transport_options"]["visibility_timeout"] > config["task_time_limit"]
+    assert config["task_routes"][PROCESS_TASK] == {"queue": "process"}
+    assert config["task_routes"][CRAWL_TASK] == {"queue": "crawl"}
+    assert config["result_backend"] == "redis://127.0.0.1:6379/10"
+
+
+def test_visibility_timeout_must_outlast_the_longest_task() -> None:
+    with pytest.raises(WorkerConfigError, match="KIBARU_VISIBILITY_TIMEOUT"):
+        celery_config(Settings(visibility_timeout=60, task_time_limit=60))
+
+
+def test_short_visibility_timeouts_are_swept_often() -> None:
+    options = celery_config(Settings(visibility_timeout=8, task_time_limit=6))[
+        "broker_transport_options"
+    ]
+    assert options["unacked_restore_interval"] == 2 and options["unacked_restore_throttle"] == 1
+
+
+def test_retry_delay_grows_exponentially_under_a_cap_with_jitter() -> None:
+    settings = Settings(retry_backoff_max=30)
+    early = [tasks.retry_delay(1, settings) for _ in range(200)]
+    late = [tasks.retry_delay(12, settings) for _ in range(200)]
+    assert max(early) <= 2
+    assert max(late) <= 30 and max(late) > 10
+    assert len(set(late)) > 5  # jitter: retries of one outage do not all fire together
+
+
+def _eager_app(monkeypatch: pytest.MonkeyPatch, **settings: object) -> None:
+    configure(Settings(**settings), tasks.app)  # type: ignore[arg-type]
+    monkeypatch.setattr(tasks, "retry_delay", lambda retries, settings: 0)
+
+
+@pytest.fixture
+def restore_app() -> object:
+    yield None
+    configure(Settings(), tasks.app)
+
+
+def test_transient_errors_are_retried_until_the_page_goes_through(
+    monkeypatch: pytest.MonkeyPatch, restore_app: object
+) -> None:
+    _eager_app(monkeypatch, task_max_retries=5)
+    attempts: list[int] = []
+
+    def flaky(page_id: int, settings: Settings) -> str:
+        attempts.append(page_id)
+        if len(attempts) < 3:
+            raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("server closed"))
+        return "stored"
+
+    monkeypatch.setattr(tasks, "process_one", flaky)
+    monkeypatch.setattr(tasks, "reset_worker_context", lambda: None)
+    result = tasks.process_page_task.apply(args=[7])
+    assert result.get() == "stored"
+    assert attempts == [7, 7, 7]
+
+
+def test_a_page_whose_transient_error_outlasts_every_retry_is_recorded(
+    monkeypatch: pytest.MonkeyPatch, restore_app: object
+) -> None:
+    _eager_app(monkeypatch, task_max_retries=2)
+    given_up: list[int] = []
+
+    def down(page_id: int, settings: Settings) -> str:
+        raise redis.exceptions.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(tasks, "process_one", down)
+    monkeypatch.setattr(tasks, "reset_worker_context", lambda: None)
+    monkeypatch.setattr(tasks, "_give_up", lambda page_id, settings, exc: given_up.append(page_id))
+    result = tasks.process_page_task.apply(args=[9])
+    with pytest.raises(redis.exceptions.ConnectionError):
+        result.get()
+    assert given_up == [9]
+
+
+def test_permanent_errors_are_not_retried(
+    monkeypatch: pytest.MonkeyPatch, restore_app: object
+) -> None:
+    _eager_app(monkeypatch, task_max_retries=5)
+    attempts: list[int] = []
+
+    def broken(page_id: int, settings: Settings) -> str:
+        attempts.append(page_id)
+        raise KeyError("a bug, not an outage")
+
+    monkeypatch.setattr(tasks, "process_one", broken)
+    with pytest.raises(KeyError):
+        tasks.process_page_task.apply(args=[3]).get()
+    assert attempts == [3]
+
+
+def test_cron_expressions() -> None:
+    schedule = parse_cron("0 */2 * * *")
+    assert schedule.hour == set(range(0, 24, 2)) and schedule.minute == {0}
+    with pytest.raises(ScheduleError, match="source aps.*five fields"):
+        parse_cron("every two hours", where="source aps")
+    with pytest.raises(ScheduleError, match="not a valid cron"):
+        parse_cron("61 * * * *")
+
+
+def test_beat_schedule_has_one_crawl_per_source_with_the_default() -> None:
+    entries = beat_schedule([("aps", "*/10 * * * *"), ("amap", None)], default="0 */3 * * *")
+    assert set(entries) == {"crawl:aps", "crawl:amap"}
+    assert entries["crawl:aps"]["args"] == (["aps"],)
+    assert entries["crawl:aps"]["schedule"].minute == set(range(0, 60, 10))
+    assert entries["crawl:amap"]["schedule"].hour == set(range(0, 24, 3))
+    assert entries["crawl:amap"]["options"] == {"queue": "crawl"}
+    assert all(entry["task"] == CRAWL_TASK for entry in entries.values())
+
+
+@pytest.mark.redis
+def test_source_lock_refuses_a_second_holder_and_expires(scratch_redis_url: str) -> None:
+    client = redis.Redis.from_url(scratch_redis_url)
+    with source_locks(client, ["aps", "amap"], token="12", ttl=30):
+        assert 0 < int(client.ttl("kibaru:crawl-lock:aps")) <= 30
+        with pytest.raises(SourceBusy, match="run 12") as busy:
+            with source_locks(client, ["gna", "aps"], token="13", ttl=30):
+                pass
+        assert busy.value.holder == "12"
+        assert client.get("kibaru:crawl-lock:gna") is None  # partial acquisitions released
+    assert client.get("kibaru:crawl-lock:aps") is None
+    client.close()
+
+
+@pytest.mark.redis
+def test_an_overlapping_crawl_is_recorded_as_skipped(
+    scratch_redis_url: str, sqlite_url: str
+) -> None:
+    client = redis.Redis.from_url(scratch_redis_url)
+    client.set("kibaru:crawl-lock:aps", "41", ex=60)
+    settings = Settings(database_url=sqlite_url, redis_url=scratch_redis_url)
+    result = run_crawl_job(CrawlRequest(["aps"], trigger="beat"), settings)
+    assert result["status"] == "skipped"
+    from storage.db import open_store
+
+    store = open_store(sqlite_url)
+    with store.session() as session:
+        run = session.get(CrawlRun, result["run_id"])
+        assert run is not None and run.status == "skipped" and run.trigger == "beat"
+        assert "still being crawled by run 41" in (run.error or "")
+    store.dispose()
+    client.close()
+
+
+def test_crawl_command_names_the_run() -> None:
+    command = crawl_command(CrawlRequest(["aps"], trigger="detach", limit=5), 17)
+    assert command[1:] == ["-m", "crawler.run", "aps", "--trigger", "detach", "--run-id", "17",
+                           "--limit", "5"]  # fmt: skip
+
+
+def _page(session: object, url: str, run_id: int, source: str = "aps") -> int:
+    return save_page(session, url=url, final_url=url, source=source, body=b"<p>x</p>",
+                     run_id=run_id)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_run_progress_is_counted_from_page_states(store: Store) -> None:
+    with store.session() as session:
+        run_id = start_run(session, ["aps"])
+        ids = [_page(session, f"https://aps.sn/{n}", run_id) for n in range(5)]
+    from storage.repository import mark_page
+
+    with store.session() as session:
+        mark_page(session, ids[0], "stored", article_id="a")
+        mark_page(session, ids[1], "duplicate", article_id="b")
+        mark_page(session, ids[2], "rejected")
+        mark_page(session, ids[3], "failed")
+        counts = outcome_counts(page_state_counts(session, run_id))
+        assert counts == {"pages": 5, "articles": 2, "duplicates": 1, "rejected": 1,
+                          "failed": 1, "pending": 1}  # fmt: skip
+        assert pending_page_ids(session, run_id) == [ids[4]]
+        retry_run = start_run(session, ["aps"], trigger="retry")
+        assert assign_pages_to_run(session, ids[:2], retry_run) == 2
+        assert page_state_counts(session, retry_run) == {"pending": 2}
+        assert select_page_ids(session, source="aps") == ids
+        assert select_page_ids(session, source="gna") == []
+
+
+def test_failures_and_source_health(store: Store) -> None:
+    with store.session() as session:
+        run_id = start_run(session, ["aps"])
+        page_id = _page(session, "https://aps.sn/x", run_id)
+        record_failure(session, url="https://aps.sn/x", stage="clean", reason="empty_body",
+                       source="aps", page_id=page_id, run_id=run_id)  # fmt: skip
+        session.get(CrawlRun, run_id).status = "succeeded"  # type: ignore[union-attr]
+        session.get(CrawlRun, run_id).counts = {"articles": 0}  # type: ignore[union-attr]
+        queued = start_run(session, [], trigger="detach")
+        claim_run(session, queued, ["gna"])
+    with store.session() as session:
+        failed = unresolved_failures(session)
+        assert [(f.url, f.stage, f.reason, f.page_id) for f in failed] == [
+            ("https://aps.sn/x", "clean", "empty_body", page_id)
+        ]
+        assert unresolved_failures(session, source="gna") == []
+        health = {item.source: item for item in source_health(session)}
+        assert health["aps"].last_error == "clean: empty_body (https://aps.sn/x)"
+        assert health["aps"].needs_attention  # stored nothing
+        assert health["gna"].last_run_status == "running"
+        with pytest.raises(LookupError, match="run 999"):
+            claim_run(session, 999, ["aps"])
+
+
+def test_unused_celery_instance_can_be_configured() -> None:
+    other = configure(Settings(broker_url="redis://127.0.0.1:6379/10"), Celery("other"))
+    assert other.conf.task_acks_late is True
