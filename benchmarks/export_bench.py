@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -92,11 +91,15 @@ def main() -> None:
         with open(out, encoding="utf-8") as exported:
             lines = sum(1 for _ in exported)
             assert lines == args.rows, lines
-        first = json.loads(open(out, encoding="utf-8").readline())
+        with open(out, encoding="utf-8") as exported:
+            first = json.loads(exported.readline())
         assert "cluster_id" in first
         print(f"{'':32}{'rows/s':>10}{'seconds':>10}{'peak RSS MB':>14}")
-        print(f"{'kibaru export (jsonl)':32}{args.rows / kib_s:>10.0f}{kib_s:>10.2f}{kib_mb:>14.0f}")
-        print(f"{'baseline sqlite3 + json':32}{args.rows / base_s:>10.0f}{base_s:>10.2f}{base_mb:>14.0f}")
+        for label, seconds, megabytes in (
+            ("kibaru export (jsonl)", kib_s, kib_mb),
+            ("baseline sqlite3 + json", base_s, base_mb),
+        ):
+            print(f"{label:32}{args.rows / seconds:>10.0f}{seconds:>10.2f}{megabytes:>14.0f}")
         print(f"ratio kibaru/baseline rate: {base_s / kib_s:.2f}")
         print(f"output: {os.path.getsize(out) / 1e6:.0f} MB")
 

@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.db import Store
-from storage.models import Article, DedupBucket
+from storage.models import Article, DedupBucket, Page
 from storage.repository import upsert_article
 
 BATCH = 500
@@ -124,6 +124,21 @@ class DatabaseIndexSession:
             update(Article)
             .where(Article.id == original_id, Article.duplicate_of.is_not(None))
             .values(duplicate_of=None)
+        )
+        # The pages of the repointed copies were counted as stored originals when they were
+        # processed; they are copies now, and a run's summary counts page states.
+        copies = select(Article.id).where(
+            Article.cluster_id == cluster_id, Article.id != original_id
+        )
+        self.session.execute(
+            update(Page)
+            .where(Page.article_id.in_(copies), Page.state == "stored")
+            .values(state="duplicate")
+        )
+        self.session.execute(
+            update(Page)
+            .where(Page.article_id == original_id, Page.state == "duplicate")
+            .values(state="stored")
         )
         return int(getattr(result, "rowcount", 0) or 0)
 

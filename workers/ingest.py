@@ -19,6 +19,7 @@ from typing import Protocol
 from kibaru.settings import Settings
 from storage.db import Store
 from storage.repository import save_page
+from storage.runs import outcome_counts, page_state_counts
 from workers.dedup import Deduplicator, open_dedup
 from workers.pipeline import process_page
 from workers.sources import SourceCatalog
@@ -68,6 +69,12 @@ class EmbeddedIngestor:
 
     def finish(self, progress: Progress | None = None) -> dict[str, int]:
         result = dict(self.counts)
+        if self.run_id is not None:
+            # A copy stored before its (earlier published) original was counted as an
+            # original when it was processed; the page states say what each page is now.
+            with self.store.session() as session:
+                states = outcome_counts(page_state_counts(session, self.run_id))
+            result.update({key: states[key] for key in ("articles", "duplicates")})
         if progress is not None:
             progress(result)
         return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import NoReturn
 
 import typer
@@ -10,7 +12,9 @@ from rich.console import Console
 
 from kibaru.settings import Settings, load_settings
 
-console = Console()
+# Piped into a file or a log, tables keep every character (80 columns would cut source ids
+# and URLs); COLUMNS still decides when it is set.
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200)
 err_console = Console(stderr=True)
 
 

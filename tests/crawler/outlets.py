@@ -117,6 +117,7 @@ SENTENCES = [
     "Les autorités sanitaires recommandent la vigilance face à la recrudescence du paludisme.",
     "Une mission conjointe s'est rendue dans les zones touchées par les inondations.",
 ]
+VOCABULARY = sorted({word.strip(".,").lower() for line in SENTENCES for word in line.split()})
 
 
 def article_html(
@@ -128,9 +129,11 @@ def article_html(
     title = title or f"Actualité {slug} : " + rng.choice(SENTENCES)[:60]
     paragraphs = []
     for index in range(6):
-        picked = rng.sample(SENTENCES, 4)
+        # Words drawn at random from the sentences: French text that no two articles share,
+        # so that dedup finds only the copies a test makes on purpose.
+        words = rng.choices(VOCABULARY, k=45)
         paragraphs.append(
-            f"<p>{' '.join(picked)} Le dossier {slug} numéro {index} reste suivi de près.</p>"
+            f"<p>{' '.join(words).capitalize()}. Le dossier {slug} numéro {index} reste suivi.</p>"
         )
     return f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8">

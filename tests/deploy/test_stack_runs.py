@@ -217,7 +217,7 @@ def test_backup_and_restore_commands_round_trip_the_database(stack: Stack, tmp_p
             "POSTGRES_DB": source_db,
             "PGHOST": "127.0.0.1",
             "PATH": "/usr/bin:/bin",
-        },  # fmt: skip
+        },
         capture_output=True,
         check=False,
     )
@@ -234,7 +234,7 @@ def test_backup_and_restore_commands_round_trip_the_database(stack: Stack, tmp_p
                 "POSTGRES_DB": target_url.rsplit("/", 1)[1],
                 "PGHOST": "127.0.0.1",
                 "PATH": "/usr/bin:/bin",
-            },  # fmt: skip
+            },
             capture_output=True,
             check=False,
         )

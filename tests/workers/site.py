@@ -46,10 +46,14 @@ def build_site(tmp: Path, *, articles: int, host: str = "127.0.0.61") -> Site:
     for number in range(articles):
         path = f"/2025/02/article-{number:05d}.html"
         day = 1 + number % 27
-        main.add(path, article_html(f"wk{number}", date=f"2025-02-{day:02d}T10:00:00+00:00").encode())
+        page = article_html(f"wk{number}", date=f"2025-02-{day:02d}T10:00:00+00:00")
+        main.add(path, page.encode())
         article_urls.append(main.url(path))
-    main.add("/category/politique/", b"<html><body class='category'><h1>Politique</h1>"
-             b"<ul><li><a href='/2025/02/article-00000.html'>Un</a></li></ul></body></html>")  # fmt: skip
+    category = (
+        b"<html><body class='category'><h1>Politique</h1>"
+        b"<ul><li><a href='/2025/02/article-00000.html'>Un</a></li></ul></body></html>"
+    )
+    main.add("/category/politique/", category)
     rejected.append(main.url("/category/politique/"))
     main.add("/2025/02/illisible.html", BINARY_PAGE)
     failed.append(main.url("/2025/02/illisible.html"))

@@ -127,7 +127,7 @@ def test_permanent_errors_are_not_retried(
 def test_cron_expressions() -> None:
     schedule = parse_cron("0 */2 * * *")
     assert schedule.hour == set(range(0, 24, 2)) and schedule.minute == {0}
-    with pytest.raises(ScheduleError, match="source aps.*five fields"):
+    with pytest.raises(ScheduleError, match=r"source aps.*five fields"):
         parse_cron("every two hours", where="source aps")
     with pytest.raises(ScheduleError, match="not a valid cron"):
         parse_cron("61 * * * *")
@@ -148,9 +148,11 @@ def test_source_lock_refuses_a_second_holder_and_expires(scratch_redis_url: str)
     client = redis.Redis.from_url(scratch_redis_url)
     with source_locks(client, ["aps", "amap"], token="12", ttl=30):
         assert 0 < int(client.ttl("kibaru:crawl-lock:aps")) <= 30
-        with pytest.raises(SourceBusy, match="run 12") as busy:
-            with source_locks(client, ["gna", "aps"], token="13", ttl=30):
-                pass
+        with (
+            pytest.raises(SourceBusy, match="run 12") as busy,
+            source_locks(client, ["gna", "aps"], token="13", ttl=30),
+        ):
+            pass
         assert busy.value.holder == "12"
         assert client.get("kibaru:crawl-lock:gna") is None  # partial acquisitions released
     assert client.get("kibaru:crawl-lock:aps") is None
