@@ -26,7 +26,7 @@ import trafilatura
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.clean.corpus import Fixture, fixtures  # noqa: E402
+from benchmarks.corpus_scoring import page_html, scored_pages, trafilatura_document  # noqa: E402
 from workers.extract import extract_record  # noqa: E402
 from workers.stages.bylines import tag_bylines  # noqa: E402
 from workers.stages.bylines.gazetteer import lookup_agency, name_key  # noqa: E402
@@ -62,23 +62,10 @@ class Score:
 
 def trafilatura_author_field(html: str, url: str) -> list[str]:
     """trafilatura's author field, split into its names (it joins them with "; ")."""
-    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, as_dict=True)
-    author = (document or {}).get("author") if isinstance(document, dict) else None
+    author = trafilatura_document(html, url).get("author")
     if not author:
         return []
     return [part.strip() for part in re.split(r";|,|\s+and\s+|\s+et\s+", author) if part.strip()]
-
-
-def scored_pages() -> list[tuple[Fixture, dict[str, object]]]:
-    pages = []
-    for fixture in fixtures():
-        if not fixture.golden_path.exists():
-            continue
-        golden = fixture.golden()
-        if "error" in golden:
-            continue
-        pages.append((fixture, golden))
-    return pages
 
 
 def main() -> int:
@@ -97,7 +84,7 @@ def main() -> int:
         truth_agencies = [str(name) for name in golden.get("agencies") or []]
         kibaru_authors.add(record["authors"], truth_authors)
         kibaru_agencies.add(record["agencies"], truth_agencies)
-        html = fixture.html_path.read_text(encoding="utf-8", errors="replace")
+        html = page_html(fixture)
         traf = trafilatura_author_field(html, fixture.meta["url"])
         traf_as_agencies = [agency.short for name in traf if (agency := lookup_agency(name))]
         traf_authors.add([name for name in traf if lookup_agency(name) is None], truth_authors)
