@@ -40,8 +40,7 @@ from storage.dedup_index import DatabaseIndex, StoredStory
 from workers.dedup_index import Placement, RedisIndex
 from workers.stages.dedup.decide import Original, Rules, assign_cluster
 from workers.stages.dedup.entry import Entry, Features, band_keys, parse_published, to_minute
-from workers.stages.dedup.fingerprint import fingerprint, from_signature_bytes, to_signature_bytes
-from workers.stages.dedup.normalise import content_hash
+from workers.stages.dedup.fingerprint import analyse, from_signature_bytes, to_signature_bytes
 
 REBUILD_BATCH = 1000
 
@@ -73,11 +72,10 @@ class Deduplicator:
         """Decide (and index) the cluster of ``record``; see the module docstring."""
         article_id = str(record["id"])
         text = str(record.get("text") or "")
-        fp = fingerprint(text)
+        fp, digest = analyse(text)
         published = parse_published(record.get("published_at"))
         features = Features.of(fp, published)
         bands = band_keys(fp)
-        digest = content_hash(text)
         signature = to_signature_bytes(fp)
         if self.redis_index is not None:
             placement = self.redis_index.place(article_id, features, bands, self.rules)

@@ -11,16 +11,18 @@ Layout (``prefix`` defaults to ``kibaru:dedup:``):
 * ``{prefix}c:{shard}`` — hash: cluster id → its original (id + publication minute).
 * ``{prefix}seq`` — storage order counter; ``{prefix}lock`` — the writers' lock.
 
-One story costs one Lua call to look up (all bands, the candidates' entries and their
-clusters' originals, and a sequence number) and one Lua call to insert, under a Redis lock with
-expiry held across lookup → decision → insert, so two copies processed by two workers at the
-same instant end in one cluster. (The scripts touch keys they compute, so this layout is for a
-single Redis server, not Redis Cluster.)
+One story costs two round trips: one Lua call to look up (all bands, the candidates' entries
+and their clusters' originals, and a sequence number) and one Lua call to insert. The lookup
+script takes the writers' lock (``{prefix}lock``, with expiry) and the insert script releases
+it, so the lock is held across lookup → decision → insert without round trips of its own, and
+two copies processed by two workers at the same instant end in one cluster. (The scripts
+touch keys they compute, so this layout is for a single Redis server, not Redis Cluster.)
 """
 
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -43,6 +45,8 @@ DEFAULT_PREFIX = "kibaru:dedup:"
 MAX_BUCKET_IDS = 5  # 5 × 11 bytes stays under Redis' 64-byte listpack value limit
 MAX_CANDIDATES = 500
 LOCK_TIMEOUT_S = 30.0  # a worker that dies holding the lock blocks the others this long at most
+LOCK_WAIT_S = 120.0  # how long a writer waits for the lock before giving up
+LOCK_RETRY_S = 0.0005
 _BAND = struct.Struct("<q")
 _CLUSTER_MINUTE = struct.Struct("<i")
 
@@ -51,6 +55,8 @@ local p = ARGV[1]
 local own_id = ARGV[2]
 local emask = tonumber(ARGV[3])
 local maxc = tonumber(ARGV[4])
+local token = ARGV[5]
+local ttl = ARGV[6]
 local function shard(id)
   local n = #id
   return (string.byte(id, n) + 256 * string.byte(id, n - 1)) % (emask + 1)
@@ -69,10 +75,18 @@ local found = {}
 if own then
   want(cluster_of(own))
 else
+  if not redis.call('SET', p .. 'lock', token, 'NX', 'PX', ttl) then
+    -- Held under this story's own token: an earlier attempt at this story lost its
+    -- connection before it could release (Redis restarted, network cut). Take it over.
+    if redis.call('GET', p .. 'lock') ~= token then
+      return false
+    end
+    redis.call('PEXPIRE', p .. 'lock', ttl)
+  end
   own = ''
   seq = redis.call('INCR', p .. 'seq')
   local seen, ids = {}, {}
-  for i = 5, #ARGV, 2 do
+  for i = 7, #ARGV, 2 do
     local v = redis.call('HGET', p .. 'b:' .. ARGV[i], ARGV[i + 1])
     if v then
       local pos = 1
@@ -111,11 +125,12 @@ _INSERT = """
 local p = ARGV[1]
 local id = ARGV[2]
 local maxids = tonumber(ARGV[7])
+local token = ARGV[9]
 redis.call('HSET', p .. 'e:' .. ARGV[3], id, ARGV[4])
 if ARGV[5] ~= '' then
   redis.call('HSET', p .. 'c:' .. ARGV[5], ARGV[6], ARGV[8])
 end
-for i = 9, #ARGV, 2 do
+for i = 10, #ARGV, 2 do
   local key = p .. 'b:' .. ARGV[i]
   local v = redis.call('HGET', key, ARGV[i + 1])
   if not v then
@@ -136,7 +151,17 @@ for i = 9, #ARGV, 2 do
     end
   end
 end
+if token ~= '' and redis.call('GET', p .. 'lock') == token then
+  redis.call('DEL', p .. 'lock')
+end
 return 1
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
 """
 
 
@@ -178,6 +203,7 @@ class RedisIndex:
         self.entry_mask = (1 << entry_shard_bits) - 1
         self._query = client.register_script(_QUERY)
         self._insert = client.register_script(_INSERT)
+        self._release = client.register_script(_RELEASE)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisIndex:
@@ -194,14 +220,14 @@ class RedisIndex:
         return args
 
     def _insert_args(
-        self, entry: Entry, bands: Sequence[int], original: Original | None
+        self, entry: Entry, bands: Sequence[int], original: Original | None, token: bytes = b""
     ) -> list[Any]:
         encoded = encode_id(entry.id)
         cluster = encode_id(entry.cluster_id)
         return [
             self.prefix, encoded, self._shard(encoded), pack_entry(entry),
             "" if original is None else self._shard(cluster), cluster, MAX_BUCKET_IDS,
-            b"" if original is None else _pack_original(original),
+            b"" if original is None else _pack_original(original), token,
             *self._band_args(bands),
         ]  # fmt: skip
 
@@ -209,8 +235,9 @@ class RedisIndex:
     def locked(self) -> Iterator[None]:
         """Hold the writers' lock (expires after ``LOCK_TIMEOUT_S`` if its holder dies)."""
         lock = self.client.lock(
-            self.prefix + "lock", timeout=LOCK_TIMEOUT_S, sleep=0.0005, blocking_timeout=120
-        )
+            self.prefix + "lock", timeout=LOCK_TIMEOUT_S, sleep=LOCK_RETRY_S,
+            blocking_timeout=LOCK_WAIT_S,
+        )  # fmt: skip
         if not lock.acquire():
             raise TimeoutError(
                 f"could not take the dedup lock {self.prefix}lock in 120 s: is a worker stuck? "
@@ -229,36 +256,50 @@ class RedisIndex:
     ) -> Placement:
         """Find the story's cluster and index it, atomically with respect to other workers.
 
-        A story already indexed (a re-delivered task) gets its earlier placement back.
+        Two round trips: the lookup script takes the writers' lock (the key and token scheme
+        of :meth:`locked`, so both exclude each other) and the insert script releases it.
+        While another writer holds it, the lookup is retried. A story already indexed (a
+        re-delivered task) gets its earlier placement back, without taking the lock.
         """
         encoded = encode_id(article_id)
-        with self.locked():
-            own, seq, found, origins = self._query(
-                args=[
-                    self.prefix,
-                    encoded,
-                    self.entry_mask,
-                    MAX_CANDIDATES,
-                    *self._band_args(bands),
-                ]
-            )
-            originals = {
-                decode_id(origins[i])[0]: _unpack_original(origins[i + 1])
-                for i in range(0, len(origins), 2)
-            }
-            if own:
-                mine = unpack_entry(article_id, own)
-                original = originals.get(mine.cluster_id, Original(mine.cluster_id, None))
-                duplicate_of = None if original.id == article_id else original.id
-                return Placement(mine.cluster_id, duplicate_of, False)
+        # The token names the story, so that a retry of this very story (its earlier attempt
+        # cut off by a Redis restart before it released the lock) does not wait for the expiry.
+        token = b"story:" + article_id.encode("utf-8")
+        args = [
+            self.prefix, encoded, self.entry_mask, MAX_CANDIDATES, token,
+            int(LOCK_TIMEOUT_S * 1000), *self._band_args(bands),
+        ]  # fmt: skip
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while (reply := self._query(args=args)) is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"could not take the dedup lock {self.prefix}lock in {LOCK_WAIT_S:.0f} s: "
+                    "is a worker stuck? It expires by itself; check Redis and the workers' logs"
+                )
+            time.sleep(LOCK_RETRY_S)
+        own, seq, found, origins = reply
+        originals = {
+            decode_id(origins[i])[0]: _unpack_original(origins[i + 1])
+            for i in range(0, len(origins), 2)
+        }
+        if own:
+            mine = unpack_entry(article_id, own)
+            original = originals.get(mine.cluster_id, Original(mine.cluster_id, None))
+            duplicate_of = None if original.id == article_id else original.id
+            return Placement(mine.cluster_id, duplicate_of, False)
+        try:
             candidates = [
                 unpack_entry(decode_id(found[i])[0], found[i + 1]) for i in range(0, len(found), 2)
             ]
             assignment = assign_cluster(article_id, features, candidates, originals, rules)
             entry = Entry(article_id, features, int(seq), assignment.cluster_id)
-            self._insert(
-                args=self._insert_args(entry, bands, _new_original(article_id, assignment))
-            )
+            record = _new_original(article_id, assignment)
+            # Expired while we worked: the write is done all the same (as with locked()).
+            self._insert(args=self._insert_args(entry, bands, record, token))
+        except BaseException:
+            with suppress(redis.exceptions.RedisError):
+                self._release(keys=[self.prefix + "lock"], args=[token])
+            raise
         return Placement(
             assignment.cluster_id, assignment.duplicate_of, assignment.becomes_original
         )

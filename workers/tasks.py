@@ -26,6 +26,7 @@ from typing import Any
 import redis.exceptions
 import sqlalchemy.exc
 from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
 
 from kibaru.settings import Settings
@@ -52,6 +53,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
+
+# Attempts over the soft time limit before a page is recorded as failed ("time_limit").
+TIME_LIMIT_RETRIES = 2
 
 _settings_cache: dict[int, Settings] = {}
 
@@ -86,7 +90,9 @@ def process_one(page_id: int, settings: Settings) -> str:
     )
 
 
-def _give_up(page_id: int, settings: Settings, exc: BaseException) -> None:
+def _give_up(
+    page_id: int, settings: Settings, exc: BaseException, reason: str = "retries_exhausted"
+) -> None:
     """Record a page whose transient error outlasted every retry (best effort)."""
     try:
         context = worker_context(settings)
@@ -95,10 +101,10 @@ def _give_up(page_id: int, settings: Settings, exc: BaseException) -> None:
             if row is None:
                 return
             record_failure(
-                session, url=row.url, stage="task", reason="retries_exhausted",
+                session, url=row.url, stage="task", reason=reason,
                 error=repr(exc)[:2000], source=row.source, page_id=page_id, run_id=row.run_id,
             )  # fmt: skip
-            mark_page(session, page_id, "failed", reason=f"task: retries_exhausted ({exc!r})")
+            mark_page(session, page_id, "failed", reason=f"task: {reason} ({exc!r})")
     except TRANSIENT_ERRORS:
         log.error("page %s: could not record the failure either; it stays pending", page_id)
 
@@ -109,6 +115,16 @@ def process_page_task(self: Task, page_id: int) -> str:
     settings = task_settings()
     try:
         return process_one(page_id, settings)
+    except SoftTimeLimitExceeded as exc:
+        # Over the time limit: a lock or a server slow to come back (transient), or a page
+        # that no stage can get through in time (permanent). A few more tries tell them apart.
+        reset_worker_context()
+        retries = int(self.request.retries or 0)
+        if retries >= TIME_LIMIT_RETRIES:
+            _give_up(page_id, settings, exc, reason="time_limit")
+            return "failed"
+        log.warning("page %s: over the time limit; retry %d", page_id, retries + 1)
+        raise self.retry(exc=exc, countdown=retry_delay(retries, settings)) from exc
     except TRANSIENT_ERRORS as exc:
         reset_worker_context()  # reconnect from scratch on the next attempt
         retries = int(self.request.retries or 0)

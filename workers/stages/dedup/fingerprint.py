@@ -22,7 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 from datasketch import MinHash
 
-from workers.stages.dedup.normalise import numbers_in, tokens
+from workers.stages.dedup.normalise import (
+    hash_of_tokens,
+    numbers_of_lines,
+    story_lines,
+    tokens_of_lines,
+)
 
 NUM_PERM = 128
 LEAD_PERM = 16
@@ -82,15 +87,22 @@ def _minhash(items: list[bytes], num_perm: int, permutations: np.ndarray) -> np.
 
 def fingerprint(text: str) -> Fingerprint:
     """Fingerprint a body (plain text, paragraphs separated by newlines)."""
-    words = tokens(text)
+    return analyse(text)[0]
+
+
+def analyse(text: str) -> tuple[Fingerprint, str]:
+    """The fingerprint of a body and its :func:`~.normalise.content_hash`, in one pass."""
+    lines = story_lines(text)
+    words = tokens_of_lines(lines)
     grams = shingles(words)
     lead = shingles(words[:LEAD_WORDS])
-    return Fingerprint(
+    fp = Fingerprint(
         signature=_minhash(grams, NUM_PERM, _PERMUTATIONS),
         lead=_minhash(lead, LEAD_PERM, _LEAD_PERMUTATIONS),
         size=len(grams),
-        numbers=tuple(number_hash(n) for n in numbers_in(text)),
+        numbers=tuple(number_hash(n) for n in numbers_of_lines(lines)),
     )
+    return fp, hash_of_tokens(words)
 
 
 def to_signature_bytes(fp: Fingerprint) -> bytes:

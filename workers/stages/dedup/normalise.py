@@ -48,9 +48,23 @@ _NON_WORD = re.compile(r"[^\w]+|_")
 MAX_NUMBERS = 32
 
 
+class _DropCombining(dict[int, int | None]):
+    """A ``str.translate`` table that deletes combining marks, filled as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.combining(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_NO_COMBINING = _DropCombining()
+
+
 def _strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if decomposed.isascii():
+        return decomposed
+    return decomposed.translate(_NO_COMBINING)
 
 
 def story_lines(text: str) -> list[str]:
@@ -70,11 +84,15 @@ def story_lines(text: str) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
+def tokens_of_lines(lines: list[str]) -> list[str]:
+    """:func:`tokens` of lines already cut by :func:`story_lines`."""
+    flat = _strip_accents(" ".join(lines)).casefold()
+    return _NON_WORD.sub(" ", flat).split()
+
+
 def tokens(text: str) -> list[str]:
     """The words of the story: lower case, no accents, no punctuation, no dateline/credits."""
-    joined = " ".join(story_lines(text))
-    flat = _strip_accents(joined).casefold()
-    return _NON_WORD.sub(" ", flat).split()
+    return tokens_of_lines(story_lines(text))
 
 
 def normalise(text: str) -> str:
@@ -82,9 +100,14 @@ def normalise(text: str) -> str:
     return " ".join(tokens(text))
 
 
+def hash_of_tokens(words: list[str]) -> str:
+    """:func:`content_hash` of a story whose :func:`tokens` are already known."""
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
+
+
 def content_hash(text: str) -> str:
     """SHA-256 (hex, 64 chars) of the normalised body: equal for exact copies."""
-    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+    return hash_of_tokens(tokens(text))
 
 
 def numbers_in(text: str) -> tuple[str, ...]:
@@ -92,8 +115,13 @@ def numbers_in(text: str) -> tuple[str, ...]:
 
     Datelines and credit lines are left out, so "Dakar, 6 fév (APS)" adds no "6".
     """
+    return numbers_of_lines(story_lines(text))
+
+
+def numbers_of_lines(lines: list[str]) -> tuple[str, ...]:
+    """:func:`numbers_in` of lines already cut by :func:`story_lines`."""
     seen: dict[str, None] = {}
-    for line in story_lines(text):
+    for line in lines:
         for match in _NUMBER.finditer(line):
             digits = re.sub(r"\D", "", match.group()).lstrip("0") or "0"
             seen.setdefault(digits, None)

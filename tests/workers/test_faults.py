@@ -1,0 +1,213 @@
+"""Faults with real processes: each run ends with every page of the site stored exactly once.
+
+The crawl is started before any worker, so that every page of the run is stored and queued
+first; the fault then strikes while the workers are processing the queue (the tests check
+that part of the run, and not all of it, was processed when it struck). ``kibaru crawl``
+returns only once no page of its run is pending, and the stored rows are then compared with
+what the site holds (:func:`assert_site_stored_once`).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import select, update
+
+from kibaru.settings import Settings
+from storage.db import open_store
+from storage.models import Page
+from tests.workers.conftest import (
+    assert_site_stored_once,
+    cluster_partition,
+    page_states,
+    stored_records,
+)
+from tests.workers.processes import (
+    PrivateRedis,
+    TcpProxy,
+    Worker,
+    environment,
+    run_kibaru,
+    start_crawl,
+    wait_until,
+)
+from tests.workers.site import Site, build_site
+from workers.app import PROCESS_TASK, configure
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
+
+CRAWL_TIMEOUT = 240
+ARTICLES = 120
+OUTAGE_SECONDS = 6
+
+
+@pytest.fixture
+def big_site(tmp_path: Path) -> Iterator[Site]:
+    """Enough pages that the workers are still busy when the fault strikes."""
+    built = build_site(tmp_path, articles=ARTICLES, host="127.0.0.71")
+    yield built
+    built.stop()
+
+
+def _only_the_test_sources(env: dict[str, str]) -> dict[str, str]:
+    # The built-in registry names real sites that this machine cannot reach.
+    return env | {"KIBARU_BUILTIN_SOURCES": "false"}
+
+
+def _processed(database_url: str) -> int:
+    return sum(1 for state in page_states(database_url).values() if state != "pending")
+
+
+def _queue_everything_first(
+    env: dict[str, str], site: Site, log: Path
+) -> subprocess.Popen[bytes]:
+    """Start the crawl with no worker running; return once every page is stored and queued."""
+    crawl = start_crawl(env, site.sources_file, log)
+    database_url = env["KIBARU_DATABASE_URL"]
+
+    def all_queued() -> bool:
+        if crawl.poll() is not None:
+            raise AssertionError(f"the crawl exited early:\n{log.read_text()}")
+        return len(page_states(database_url)) == site.page_count
+
+    wait_until(all_queued, 120, "every page of the site to be stored and queued")
+    assert _processed(database_url) == 0
+    return crawl
+
+
+def _wait_for_crawl(crawl: subprocess.Popen[bytes], log: Path) -> str:
+    try:
+        crawl.wait(CRAWL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        crawl.kill()
+        raise AssertionError(f"the crawl did not finish:\n{log.read_text()}") from None
+    output = log.read_text()
+    assert crawl.returncode == 0, output
+    return output
+
+
+def _strike_mid_run(database_url: str, fault: Callable[[], None]) -> None:
+    """Let the workers process a few pages, then ``fault()``, checking the run was mid-way."""
+    wait_until(lambda: _processed(database_url) >= 3, 90, "the workers to process pages")
+    fault()
+    done = _processed(database_url)
+    assert done < ARTICLES, f"all {done} pages were processed before the fault: not mid-run"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_worker_killed_mid_run_loses_no_page(
+    big_site: Site, tmp_path: Path, broker_env: dict[str, str],
+    start_worker: Callable[..., Worker],
+) -> None:  # fmt: skip
+    env = _only_the_test_sources(broker_env)
+    log = tmp_path / "crawl.log"
+    crawl = _queue_everything_first(env, big_site, log)
+    doomed = start_worker(env, name="doomed", concurrency=2)
+    _strike_mid_run(env["KIBARU_DATABASE_URL"], doomed.kill)  # SIGKILL, whole process group
+    assert doomed.process.returncode == -9
+    start_worker(env, name="successor", concurrency=2)
+
+    output = _wait_for_crawl(crawl, log)
+    assert f"{len(big_site.article_urls)} articles stored" in output
+    assert_site_stored_once(env["KIBARU_DATABASE_URL"], big_site)
+
+
+def test_redis_restarted_mid_run_loses_no_page(
+    big_site: Site, tmp_path: Path, pg_url: str, start_worker: Callable[..., Worker]
+) -> None:
+    private = PrivateRedis(_free_port(), tmp_path).start()
+    try:
+        env = _only_the_test_sources(
+            environment(KIBARU_DATABASE_URL=pg_url, KIBARU_BROKER_URL=private.url)
+        )
+        log = tmp_path / "crawl.log"
+        crawl = _queue_everything_first(env, big_site, log)
+        start_worker(env, name="steady", concurrency=2)
+
+        def restart_redis() -> None:
+            private.stop()  # SIGTERM: the append-only file is complete, as in docker-compose
+            private.start()
+
+        _strike_mid_run(pg_url, restart_redis)
+        output = _wait_for_crawl(crawl, log)
+        assert f"{len(big_site.article_urls)} articles stored" in output
+        assert_site_stored_once(pg_url, big_site)
+    finally:
+        private.stop()
+
+
+def test_postgresql_unreachable_for_a_while_loses_no_page(
+    big_site: Site, tmp_path: Path, pg_url: str, broker_url: str,
+    start_worker: Callable[..., Worker],
+) -> None:  # fmt: skip
+    proxy = TcpProxy(("127.0.0.1", 5432))
+    try:
+        # The crawl reaches PostgreSQL directly; the workers only through the proxy.
+        env = _only_the_test_sources(
+            environment(KIBARU_DATABASE_URL=pg_url, KIBARU_BROKER_URL=broker_url)
+        )
+        host, name = pg_url.rsplit("/", 1)
+        proxied = host.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+        assert proxied != host, pg_url
+        worker_env = env | {"KIBARU_DATABASE_URL": f"{proxied}/{name}"}
+        log = tmp_path / "crawl.log"
+        crawl = _queue_everything_first(env, big_site, log)
+        start_worker(worker_env, name="cutoff", concurrency=2)
+
+        def outage() -> None:
+            proxy.cut()
+            # Longer than a few retries' backoff (KIBARU_RETRY_BACKOFF_MAX=2 in the tests).
+            time.sleep(OUTAGE_SECONDS)
+            proxy.restore()
+
+        _strike_mid_run(pg_url, outage)
+        output = _wait_for_crawl(crawl, log)
+        assert f"{len(big_site.article_urls)} articles stored" in output
+        assert_site_stored_once(pg_url, big_site)
+    finally:
+        proxy.close()
+
+
+def test_the_same_task_delivered_twice_stores_each_page_once(
+    site: Site, broker_env: dict[str, str], start_worker: Callable[..., Worker]
+) -> None:
+    env = _only_the_test_sources(broker_env)
+    start_worker(env, name="first", concurrency=2)
+    start_worker(env, name="second", concurrency=2)
+    run_kibaru(env, "crawl", "--all", "--sources", str(site.sources_file))
+    before = stored_records(env["KIBARU_DATABASE_URL"])
+
+    # Every page pending again, and its task sent twice: the two workers get both copies of
+    # many of them at the same moment.
+    store = open_store(env["KIBARU_DATABASE_URL"])
+    try:
+        with store.session() as session:
+            page_ids = list(session.scalars(select(Page.id)))
+            session.execute(update(Page).values(state="pending"))
+    finally:
+        store.dispose()
+    app = configure(Settings(broker_url=env["KIBARU_BROKER_URL"]))
+    for page_id in page_ids:
+        app.send_task(PROCESS_TASK, args=[page_id])
+        app.send_task(PROCESS_TASK, args=[page_id])
+    database_url = env["KIBARU_DATABASE_URL"]
+    broker = redis.Redis.from_url(env["KIBARU_BROKER_URL"])
+    wait_until(lambda: broker.llen("process") == 0, 120, "both deliveries to be taken")
+    wait_until(lambda: _processed(database_url) == len(page_ids), 120, "every page processed")
+    broker.close()
+
+    assert_site_stored_once(database_url, site)
+    after = stored_records(database_url)
+    assert after == before  # same rows, same clusters, same originals
+    assert cluster_partition(after) == cluster_partition(before)
