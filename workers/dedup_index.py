@@ -44,7 +44,9 @@ from workers.stages.dedup.entry import (
 DEFAULT_PREFIX = "kibaru:dedup:"
 MAX_BUCKET_IDS = 5  # 5 × 11 bytes stays under Redis' 64-byte listpack value limit
 MAX_CANDIDATES = 500
-LOCK_TIMEOUT_S = 30.0  # a worker that dies holding the lock blocks the others this long at most
+# A writer holds the lock from its lookup script to its insert script: milliseconds. One that
+# dies (or loses Redis) in between blocks the others this long at most, so keep it short.
+LOCK_TIMEOUT_S = 5.0
 LOCK_WAIT_S = 120.0  # how long a writer waits for the lock before giving up
 LOCK_RETRY_S = 0.0005
 _BAND = struct.Struct("<q")
