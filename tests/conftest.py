@@ -86,19 +86,30 @@ def store(database_url: str) -> Iterator[Store]:
         opened.dispose()
 
 
-@pytest.fixture
-def redis_url() -> str:
-    """A real Redis database for the test, emptied first."""
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=5)
+def real_redis(url: str, *, flush: bool = False) -> redis.Redis:
+    """A client of the real Redis at ``url`` that answered a PING (its database emptied first
+    when ``flush``); the test fails, never skips, when Redis cannot be reached."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=5)
     try:
-        client.flushdb()
+        client.flushdb() if flush else client.ping()
     except redis.ConnectionError as exc:
+        client.close()
         pytest.fail(
-            f"Redis is not reachable at {REDIS_TEST_URL} ({exc}); start it with "
+            f"Redis is not reachable at {url} ({exc}); start it with "
             '`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" '
             "--appendonly no`",
             pytrace=False,
         )
-    finally:
-        client.close()
-    return REDIS_TEST_URL
+    return client
+
+
+def fresh_redis_db(url: str) -> str:
+    """Empty the real Redis database at ``url``; return the URL."""
+    real_redis(url, flush=True).close()
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A real Redis database for the test, emptied first."""
+    return fresh_redis_db(REDIS_TEST_URL)

@@ -17,6 +17,7 @@ import pytest
 import redis
 
 from storage.repository import article_id_for
+from tests.conftest import real_redis
 from workers.dedup_index import RedisIndex
 
 SYNDICATION = Path(__file__).parents[1] / "fixtures" / "syndication" / "syndication.jsonl"
@@ -55,16 +56,7 @@ def syndication() -> list[dict[str, Any]]:
 
 
 def redis_client() -> redis.Redis:
-    client = redis.Redis.from_url(DEDUP_REDIS_URL, socket_connect_timeout=5)
-    try:
-        client.ping()
-    except redis.ConnectionError as exc:
-        pytest.fail(
-            f"Redis is not reachable at {DEDUP_REDIS_URL} ({exc}); start it with "
-            '`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ""`',
-            pytrace=False,
-        )
-    return client
+    return real_redis(DEDUP_REDIS_URL)
 
 
 @pytest.fixture

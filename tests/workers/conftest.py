@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from storage.db import open_store
 from storage.models import Article, FailedPage, Page
+from tests.conftest import fresh_redis_db
 from tests.workers.processes import Worker, environment
 from tests.workers.site import Site, build_site
 
@@ -26,19 +26,7 @@ RECORD_FIELDS = (
 
 
 def _fresh_redis(db: int) -> str:
-    url = f"redis://127.0.0.1:6379/{db}"
-    client = redis.Redis.from_url(url, socket_connect_timeout=5)
-    try:
-        client.flushdb()
-    except redis.ConnectionError as exc:
-        pytest.fail(
-            f"Redis is not reachable at {url} ({exc}); start it with `redis-server --daemonize "
-            "yes --bind 127.0.0.1 --port 6379`",
-            pytrace=False,
-        )
-    finally:
-        client.close()
-    return url
+    return fresh_redis_db(f"redis://127.0.0.1:6379/{db}")
 
 
 @pytest.fixture
