@@ -49,7 +49,6 @@ MAX_CANDIDATES = 500
 LOCK_TIMEOUT_S = 5.0
 LOCK_WAIT_S = 120.0  # how long a writer waits for the lock before giving up
 LOCK_RETRY_S = 0.0005
-_BAND = struct.Struct("<q")
 _CLUSTER_MINUTE = struct.Struct("<i")
 
 _QUERY = """
@@ -59,6 +58,8 @@ local emask = tonumber(ARGV[3])
 local maxc = tonumber(ARGV[4])
 local token = ARGV[5]
 local ttl = ARGV[6]
+local bmod = tonumber(ARGV[7])
+local bands = ARGV[8]
 local function shard(id)
   local n = #id
   return (string.byte(id, n) + 256 * string.byte(id, n - 1)) % (emask + 1)
@@ -88,8 +89,9 @@ else
   own = ''
   seq = redis.call('INCR', p .. 'seq')
   local seen, ids = {}, {}
-  for i = 7, #ARGV, 2 do
-    local v = redis.call('HGET', p .. 'b:' .. ARGV[i], ARGV[i + 1])
+  for pos = 1, #bands, 8 do
+    local shard = (string.byte(bands, pos) + 256 * string.byte(bands, pos + 1)) % bmod
+    local v = redis.call('HGET', p .. 'b:' .. shard, string.sub(bands, pos, pos + 7))
     if v then
       local pos = 1
       while pos <= #v do
@@ -128,16 +130,18 @@ local p = ARGV[1]
 local id = ARGV[2]
 local maxids = tonumber(ARGV[7])
 local token = ARGV[9]
+local bmod = tonumber(ARGV[10])
+local bands = ARGV[11]
 redis.call('HSET', p .. 'e:' .. ARGV[3], id, ARGV[4])
 if ARGV[5] ~= '' then
   redis.call('HSET', p .. 'c:' .. ARGV[5], ARGV[6], ARGV[8])
 end
-for i = 10, #ARGV, 2 do
-  local key = p .. 'b:' .. ARGV[i]
-  local v = redis.call('HGET', key, ARGV[i + 1])
-  if not v then
-    redis.call('HSET', key, ARGV[i + 1], id)
-  else
+for pos = 1, #bands, 8 do
+  local key = p .. 'b:' .. (string.byte(bands, pos) + 256 * string.byte(bands, pos + 1)) % bmod
+  local field = string.sub(bands, pos, pos + 7)
+  -- A new bucket (the usual case) costs one lookup in the hash, not two.
+  if redis.call('HSETNX', key, field, id) == 0 then
+    local v = redis.call('HGET', key, field)
     local ids, pos, present = {}, 1, false
     while pos <= #v do
       local len = string.byte(v, pos) % 128
@@ -149,7 +153,7 @@ for i = 10, #ARGV, 2 do
     if not present then
       if #ids >= maxids then table.remove(ids, 2) end
       ids[#ids + 1] = id
-      redis.call('HSET', key, ARGV[i + 1], table.concat(ids))
+      redis.call('HSET', key, field, table.concat(ids))
     end
   end
 end
@@ -201,6 +205,8 @@ class RedisIndex:
     ) -> None:
         self.client = client
         self.prefix = prefix
+        if not 0 <= band_shard_bits <= 16:
+            raise ValueError(f"band_shard_bits must be within 0..16, not {band_shard_bits}")
         self.band_mask = (1 << band_shard_bits) - 1
         self.entry_mask = (1 << entry_shard_bits) - 1
         self._query = client.register_script(_QUERY)
@@ -216,10 +222,12 @@ class RedisIndex:
         return (encoded[-1] + 256 * encoded[-2]) & self.entry_mask
 
     def _band_args(self, bands: Sequence[int]) -> list[Any]:
-        args: list[Any] = []
-        for band in bands:
-            args += [band & self.band_mask, _BAND.pack(band)]
-        return args
+        """The bands as two script arguments: the shard count and the 8-byte keys, packed.
+
+        The scripts read a key's shard from its first two bytes (its low 16 bits, little
+        endian), which is ``band & band_mask`` as long as the mask has at most 16 bits.
+        """
+        return [self.band_mask + 1, struct.pack(f"<{len(bands)}q", *bands)]
 
     def _insert_args(
         self, entry: Entry, bands: Sequence[int], original: Original | None, token: bytes = b""
