@@ -26,7 +26,7 @@ import trafilatura
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.corpus_scoring import page_html, scored_pages, trafilatura_document  # noqa: E402
+from benchmarks.corpus_scoring import scored_pages, trafilatura_document  # noqa: E402
 from workers.extract import extract_record  # noqa: E402
 from workers.stages.bylines import tag_bylines  # noqa: E402
 from workers.stages.bylines.gazetteer import lookup_agency, name_key  # noqa: E402
@@ -60,7 +60,7 @@ class Score:
         return 2 * self.precision * self.recall / total if total else 0.0
 
 
-def trafilatura_author_field(html: str, url: str) -> list[str]:
+def trafilatura_author_field(html: str | bytes, url: str) -> list[str]:
     """trafilatura's author field, split into its names (it joins them with "; ")."""
     author = trafilatura_document(html, url).get("author")
     if not author:
@@ -84,7 +84,7 @@ def main() -> int:
         truth_agencies = [str(name) for name in golden.get("agencies") or []]
         kibaru_authors.add(record["authors"], truth_authors)
         kibaru_agencies.add(record["agencies"], truth_agencies)
-        html = page_html(fixture)
+        html = fixture.html_path.read_bytes()  # trafilatura picks the charset itself
         traf = trafilatura_author_field(html, fixture.meta["url"])
         traf_as_agencies = [agency.short for name in traf if (agency := lookup_agency(name))]
         traf_authors.add([name for name in traf if lookup_agency(name) is None], truth_authors)

@@ -37,11 +37,6 @@ def scored_pages() -> list[tuple[Fixture, dict[str, Any]]]:
     return [(fixture, golden) for fixture, golden in corpus_pages() if "error" not in golden]
 
 
-def page_html(fixture: Fixture) -> str:
-    """The page as text, for extractors that take a string (the fixtures are UTF-8)."""
-    return fixture.html_path.read_text(encoding="utf-8", errors="replace")
-
-
 def trafilatura_document(html: str | bytes, url: str) -> dict[str, Any]:
     """trafilatura's extraction with metadata, as a dict (empty when it finds nothing).
 
