@@ -1,16 +1,182 @@
-"""``kibaru extract``: one page (or a manifest of pages) through clean + bylines."""
+"""``kibaru extract``: one page (or a manifest of pages) through clean + bylines, as JSON.
+
+``kibaru extract PAGE.html --url URL [--source ID]`` reads a saved page; ``kibaru extract URL``
+fetches it first. Without ``--source`` the source is the registry entry whose domain the URL
+is on, if any. ``kibaru extract --manifest FILE`` reads JSON lines ``{"path": …, "url": …,
+"source": …}`` (``url`` and ``source`` optional) and prints one record per line, in order, in
+this one process; an input that fails gives a record with an ``"error"`` field, never a
+missing line. Nothing is stored.
+"""
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
 import typer
 
-from kibaru.cli.common import fail
+from crawler.registry import Source
+from kibaru.cli.common import fail, get_settings
+from kibaru.cli.sources import SOURCES_OPTION, registry_for
+from kibaru.settings import Settings
+from workers.extract import SourceInfo, extract_record, source_info
+from workers.stages.errors import StageError
+from workers.stages.page import FetchedPage
+
+FETCH_TIMEOUT_S = 30
+
+
+class InputError(Exception):
+    """An input that cannot be read or fetched; the message says which and why."""
 
 
 def register(app: typer.Typer) -> None:
     app.command(name="extract")(extract)
 
 
-def extract(path_or_url: str = typer.Argument(None)) -> None:
+def extract(
+    path_or_url: str = typer.Argument(
+        None, help="A saved page (file) or an http(s) URL to fetch.", show_default=False
+    ),
+    url: str = typer.Option(
+        None, "--url", help="The page's address (for a file; default: a file:// address)."
+    ),
+    source: str = typer.Option(
+        None, "--source", help="Registry id of the outlet (default: found from the URL)."
+    ),
+    manifest: Path = typer.Option(
+        None, "--manifest", help='JSON lines {"path": ..., "url": ..., "source": ...}.'
+    ),
+    sources_file: Path = SOURCES_OPTION,
+) -> None:
     """Print the article record of a page as JSON (no storage)."""
-    fail("`kibaru extract` is not there yet (issue: clean).")
+    settings = get_settings()
+    registry = registry_for(sources_file)
+    if manifest is not None:
+        if path_or_url is not None:
+            fail("give either a page or --manifest FILE, not both")
+        _extract_manifest(manifest, registry, settings)
+        return
+    if path_or_url is None:
+        fail("give a page (a file or an http(s) URL), or --manifest FILE")
+    if source is not None and source not in registry:
+        fail(f"--source {source}: no such source in the registry (see `kibaru sources`)")
+    record = extract_one(path_or_url, url, source, registry, settings)
+    print(json.dumps(record, ensure_ascii=False))
+    if "error" in record:
+        raise typer.Exit(2)
+
+
+def _extract_manifest(manifest: Path, registry: Mapping[str, Source], settings: Settings) -> None:
+    for number, item in _manifest_items(manifest):
+        if "error" in item:
+            record: dict[str, Any] = item
+        else:
+            record = extract_one(item["path"], item.get("url"), item.get("source"), registry,
+                                 settings)  # fmt: skip
+        record.setdefault("line", number)
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+
+
+def _manifest_items(manifest: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, item) per non-blank line; an unreadable line yields an error item."""
+    try:
+        handle = manifest.open(encoding="utf-8")
+    except OSError as exc:
+        fail(f"--manifest {manifest}: cannot read it ({exc.strerror})")
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, {"error": f"manifest line {number}: not JSON ({exc.msg})"}
+                continue
+            if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+                yield number, {"error": f'manifest line {number}: needs a "path" string'}
+                continue
+            yield number, item
+
+
+def extract_one(
+    path_or_url: str,
+    url: str | None,
+    source_id: str | None,
+    registry: Mapping[str, Source],
+    settings: Settings,
+) -> dict[str, Any]:
+    """The record of one input, or ``{"path", "url", "error"}`` when it cannot be had."""
+    try:
+        page = _load(path_or_url, url, settings)
+        entry = registry.get(source_id) if source_id else _source_for(page.address, registry)
+        if source_id and entry is None:
+            raise InputError(f"source {source_id!r} is not in the registry")
+        return extract_record(replace(page, source=entry.id if entry else ""), _info(entry))
+    except InputError as exc:
+        return {"path": path_or_url, "url": url, "error": str(exc)}
+    except StageError as exc:
+        return {"path": path_or_url, "url": url or path_or_url,
+                "error": f"{exc.stage}: {exc.reason}"}  # fmt: skip
+
+
+def _load(path_or_url: str, url: str | None, settings: Settings) -> FetchedPage:
+    if urlsplit(path_or_url).scheme in ("http", "https"):
+        return _fetch(path_or_url, settings)
+    path = Path(path_or_url)
+    try:
+        size = path.stat().st_size
+        if size > settings.max_page_bytes:
+            raise InputError(
+                f"{path}: {size} bytes, over KIBARU_MAX_PAGE_BYTES ({settings.max_page_bytes})"
+            )
+        body = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from exc
+    return FetchedPage(url=url or path.resolve().as_uri(), source="", body=body)
+
+
+def _fetch(url: str, settings: Settings) -> FetchedPage:
+    request = urllib.request.Request(url, headers={"User-Agent": settings.user_agent})
+    try:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:
+            body = response.read(settings.max_page_bytes + 1)
+            final_url, status = response.geturl(), response.status
+            headers = {name.lower(): value for name, value in response.headers.items()}
+    except urllib.error.HTTPError as exc:
+        raise InputError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise InputError(f"{url}: cannot fetch it ({reason})") from exc
+    if len(body) > settings.max_page_bytes:
+        raise InputError(f"{url}: over KIBARU_MAX_PAGE_BYTES ({settings.max_page_bytes})")
+    return FetchedPage(
+        url=url, source="", body=body, final_url=final_url, status=status, headers=headers
+    )
+
+
+def _source_for(address: str, registry: Mapping[str, Source]) -> Source | None:
+    """The registry entry whose domain ``address`` is on (sub-domains included)."""
+    host = (urlsplit(address).hostname or "").removeprefix("www.")
+    if not host:
+        return None
+    for entry in registry.values():
+        if host == entry.domain or host.endswith("." + entry.domain):
+            return entry
+    return None
+
+
+def _info(entry: Source | None) -> SourceInfo | None:
+    if entry is None:
+        return None
+    return source_info(
+        id=entry.id, name=entry.name, country=entry.country, language=entry.language,
+        selectors=entry.selectors,
+    )  # fmt: skip
+

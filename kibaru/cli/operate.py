@@ -109,7 +109,9 @@ def beat(
     from workers.schedule import ScheduleError, beat_schedule
 
     try:
-        registry = load_registry([settings.sources, sources_file])
+        registry = load_registry(
+            [settings.sources, sources_file], builtin=settings.builtin_sources
+        )
         schedule = beat_schedule(
             [(source.id, source.schedule) for source in registry.values()],
             default=settings.default_schedule,

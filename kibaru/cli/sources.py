@@ -24,7 +24,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sources_app, name="sources")
 
 
-def _registry(sources_file: Path | None) -> dict[str, Source]:
+def registry_for(sources_file: Path | None) -> dict[str, Source]:
+    """The registry these settings and `--sources` file make; a bad file fails cleanly."""
     settings = get_settings()
     try:
         return load_registry([settings.sources, sources_file], builtin=settings.builtin_sources)
@@ -42,7 +43,7 @@ def list_sources(
     """List the sources by country, with language, kind and discovery mode."""
     if ctx.invoked_subcommand is not None:
         return
-    registry = _registry(sources_file)
+    registry = registry_for(sources_file)
     chosen = sorted(
         (s for s in registry.values() if country is None or s.country == country.upper()),
         key=lambda s: (s.country, s.id),
@@ -76,7 +77,7 @@ def check(
     """Fetch each source's robots.txt, homepage, feeds and sitemaps and report what is there."""
     from crawler.check import check_sources
 
-    registry = _registry(sources_file)
+    registry = registry_for(sources_file)
     unknown = [sid for sid in source_ids or [] if sid not in registry]
     if unknown:
         fail(f"unknown source id(s): {', '.join(unknown)} (see `kibaru sources` for the ids)")
