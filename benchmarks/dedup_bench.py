@@ -44,11 +44,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from storage.db import open_store  # noqa: E402
-from storage.repository import article_id_for, upsert_article  # noqa: E402
+from storage.repository import article_id_for  # noqa: E402
+from tests.dedup.conftest import process  # noqa: E402
 from workers.dedup import Deduplicator  # noqa: E402
 from workers.dedup_index import RedisIndex  # noqa: E402
 from workers.stages.dedup.decide import Rules  # noqa: E402
-from workers.stages.dedup.entry import band_keys, parse_published  # noqa: E402
+from workers.stages.dedup.entry import band_keys  # noqa: E402
 from workers.stages.dedup.evaluate import PairScores, pairwise_scores  # noqa: E402
 from workers.stages.dedup.fingerprint import (  # noqa: E402
     analyse,
@@ -79,18 +80,8 @@ def record_of(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def store_decision(dedup: Deduplicator, store: Any, rec: dict[str, Any]) -> str:
-    """What the pipeline does with a record: assign, store the row, commit; the cluster."""
-    decision = dedup.assign(rec)
-    row = dict(rec)
-    row.update(
-        content_hash=decision.content_hash, signature=decision.signature,
-        cluster_id=decision.cluster_id, duplicate_of=decision.duplicate_of,
-        published_at=parse_published(rec.get("published_at")),
-    )  # fmt: skip
-    with store.session() as session:
-        upsert_article(session, row)
-    dedup.commit(rec["id"], decision)
-    return decision.cluster_id
+    """What the pipeline does with a record (assign, store the row, commit); the cluster."""
+    return str(process(dedup, store, rec).cluster_id)
 
 
 def kibaru_clusters(
