@@ -22,6 +22,7 @@ from soupsieve import SelectorSyntaxError
 
 from workers.stages.bylines.credits import normalise_space
 from workers.stages.bylines.gazetteer import name_key
+from workers.stages.bylines.simplecss import compile_selector, select_each
 
 ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -46,6 +47,9 @@ MAIN_SCOPES = (
     "article", "[itemtype*=Article]", ".td-post-header", ".entry-header", ".post-header",
     ".single-post", ".hentry", ".node--type-article", ".item-page", ".article", "main",
 )
+# Compiled once: matching them all in one walk of the tree is what keeps the stage fast.
+_THEME_COMPILED = tuple(compile_selector(selector) for selector in THEME_SELECTORS)
+_SCOPES_COMPILED = tuple(compile_selector(selector) for selector in MAIN_SCOPES)
 _FOREIGN_CONTAINER = re.compile(
     r"related|sidebar|widget|comment|respond|jp-relatedposts|yarpp|crp_related|jeg_related|"
     r"td-related|similar|lire-?aussi|read-?more|recommend|popular|trending|breadcrumb|"
@@ -56,6 +60,12 @@ _WRITTEN_BY_LABELS = frozenset(
     name_key(label) for label in ("Written by", "Écrit par", "Escrito por", "Auteur", "Autor",
                                   "Author", "Par")
 )
+_JSONLD_TYPE = re.compile("ld\\+json", re.I)
+_TWITTER_LABEL = re.compile(r"^twitter:(label|data)\d$")
+
+
+def _named(soup: BeautifulSoup, name: str) -> list[Tag]:
+    return [element for element in soup.find_all(name) if isinstance(element, Tag)]
 
 
 @dataclass(frozen=True)
@@ -91,11 +101,10 @@ def _is_foreign(tag: Tag, scope: Tag) -> bool:
     return False
 
 
-def _main_scope(soup: BeautifulSoup, title: str | None) -> Tag:
+def _main_scope(soup: BeautifulSoup, title: str | None, headings: list[Tag]) -> Tag:
     """The element holding the main article: the article around the headline, else the
-    largest article-like element, else the whole document."""
+    largest article-like element, else the whole document. ``headings``: the ``h1`` elements."""
     title_key = name_key(title) if title else None
-    headings = soup.find_all("h1")
     headline: Tag | None = None
     for heading in headings:
         if title_key and name_key(heading.get_text(" ", strip=True)) == title_key:
@@ -104,8 +113,8 @@ def _main_scope(soup: BeautifulSoup, title: str | None) -> Tag:
     if headline is None and len(headings) == 1:
         headline = headings[0]
     candidates: list[Tag] = []
-    for selector in MAIN_SCOPES:
-        for element in soup.select(selector):
+    for matched in select_each(soup, _SCOPES_COMPILED):
+        for element in matched:
             if not _is_foreign(element, soup):
                 candidates.append(element)
     if headline is not None:
@@ -126,7 +135,7 @@ def _texts(elements: Iterator[Tag] | list[Tag]) -> list[str]:
     return seen
 
 
-def _jsonld_nodes(soup: BeautifulSoup) -> list[dict[str, Any]]:
+def _jsonld_nodes(scripts: list[Tag]) -> list[dict[str, Any]]:
     nodes: list[dict[str, Any]] = []
 
     def walk(value: Any) -> None:
@@ -139,7 +148,10 @@ def _jsonld_nodes(soup: BeautifulSoup) -> list[dict[str, Any]]:
             for child in value:
                 walk(child)
 
-    for script in soup.find_all("script", attrs={"type": re.compile("ld\\+json", re.I)}):
+    for script in scripts:
+        declared = script.get("type")
+        if not isinstance(declared, str) or not _JSONLD_TYPE.search(declared):
+            continue
         raw = script.string or script.get_text()
         try:
             walk(json.loads(raw, strict=False))
@@ -173,7 +185,11 @@ def _author_names(value: Any, by_id: dict[str, dict[str, Any]]) -> list[str]:
 def jsonld_authors(soup: BeautifulSoup, title: str | None) -> list[str]:
     """Author names of the main Article/NewsArticle of the JSON-LD (the one whose headline is
     the title, else the first)."""
-    nodes = _jsonld_nodes(soup)
+    return _jsonld_authors(_named(soup, "script"), title)
+
+
+def _jsonld_authors(scripts: list[Tag], title: str | None) -> list[str]:
+    nodes = _jsonld_nodes(scripts)
     by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
     articles = [node for node in nodes if _types(node) & ARTICLE_TYPES and "author" in node]
     if not articles:
@@ -189,20 +205,23 @@ def jsonld_authors(soup: BeautifulSoup, title: str | None) -> list[str]:
     return [name for name in dict.fromkeys(names) if name]
 
 
-def _meta_bylines(soup: BeautifulSoup) -> list[str]:
+def _meta_bylines(metas: list[Tag]) -> list[str]:
     found: list[str] = []
     for attribute, names in (
         ("name", ("author", "dc.creator", "parsely-author", "sailthru.author", "byl")),
         ("property", ("article:author", "author")),
     ):
-        for meta in soup.find_all("meta", attrs={attribute: True}):
+        for meta in metas:
+            if meta.get(attribute) is None:
+                continue
             if str(meta.get(attribute, "")).lower() in names:
                 content = normalise_space(str(meta.get("content") or ""))
                 if content and not re.match(r"https?://|www\.", content):
                     found.append(content)
     labels = {
         str(meta.get("name", "")).lower(): str(meta.get("content") or "")
-        for meta in soup.find_all("meta", attrs={"name": re.compile(r"^twitter:(label|data)\d$")})
+        for meta in metas
+        if isinstance(meta.get("name"), str) and _TWITTER_LABEL.search(str(meta.get("name")))
     }
     for number in "1234":
         label = labels.get(f"twitter:label{number}")
@@ -228,15 +247,21 @@ def markup_bylines(
         except SelectorSyntaxError:  # a bad registry selector reads nothing, never crashes
             selected = []
         found.extend(MarkupByline("selector", text) for text in _texts(selected))
-    found.extend(MarkupByline("jsonld", name) for name in jsonld_authors(soup, title))
-    scope = _main_scope(soup, title)
-    for selector in THEME_SELECTORS:
-        elements = [found for found in scope.select(selector) if not _is_foreign(found, scope)]
+    # One walk for the three element kinds read below: what find_all(name) would return for
+    # each (lxml gives HTML tags no namespace prefix, so the name alone decides).
+    named: dict[str, list[Tag]] = {"h1": [], "script": [], "meta": []}
+    for element in soup.descendants:
+        if isinstance(element, Tag) and element.name in named:
+            named[element.name].append(element)
+    found.extend(MarkupByline("jsonld", name) for name in _jsonld_authors(named["script"], title))
+    scope = _main_scope(soup, title, named["h1"])
+    for matched in select_each(scope, _THEME_COMPILED):
+        elements = [found for found in matched if not _is_foreign(found, scope)]
         # the outermost match only: "[itemprop=author]" often wraps ".fn" or a link
         elements = [e for e in elements if not any(p in elements for p in e.parents)]
         texts = _texts(elements)
         if texts:
             found.extend(MarkupByline("element", text) for text in texts)
             break
-    found.extend(MarkupByline("meta", text) for text in _meta_bylines(soup))
+    found.extend(MarkupByline("meta", text) for text in _meta_bylines(named["meta"]))
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from lxml.html import HtmlElement
 
@@ -127,7 +128,16 @@ _WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
 
 def is_furniture(element: HtmlElement) -> bool:
     """True when a class or id names a piece of page furniture."""
-    for token in class_tokens(element):
+    classes, element_id = element.get("class"), element.get("id")
+    if not classes and not element_id:
+        return False
+    return _names_furniture(tuple(class_tokens(element)))
+
+
+# Pages repeat the same few class lists on many elements: decide each list once.
+@lru_cache(maxsize=4096)
+def _names_furniture(tokens: tuple[str, ...]) -> bool:
+    for token in tokens:
         # "no-share", "has-sidebar", "with-comments" describe a wrapper, not furniture.
         if token.startswith(_WRAPPER_PREFIXES):
             continue

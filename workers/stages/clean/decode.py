@@ -70,6 +70,10 @@ def _declared_charsets(body: bytes, encoding: str | None, headers: dict[str, str
     return names
 
 
+# C0 controls other than tab, newline, vertical tab, form feed and carriage return.
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
+
+
 def _refuse_binary(body: bytes) -> None:
     stripped = body.lstrip()
     for signature, reason in _BINARY_SIGNATURES.items():
@@ -78,7 +82,7 @@ def _refuse_binary(body: bytes) -> None:
     head = body[:_SNIFF_BYTES]
     if any(head.startswith(bom) for bom, _ in _BOMS):
         return
-    control = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if control > len(head) * 0.05:
         raise StageFailed(
             "clean", "binary_content", f"{control} control bytes in the first {len(head)}"

@@ -214,23 +214,46 @@ _AMP_MARKER = re.compile(r"<html[^>]*\s(amp|⚡)[\s>=]", re.I)
 _WORDPRESS_MARKER = re.compile(r"wp-content|wp-includes|entry-content", re.I)
 
 
+# Case-insensitive scans of 200 KB are slow; a case-sensitive scan of the lower-cased text
+# gives the same answer for these all-ASCII, lower-case patterns, except on text holding one
+# of the few characters that lower-case to ASCII, change their word-ness or that the regex
+# engine equates with an ASCII letter (İ ı ſ K), where the original scan is kept.
+_CASE_SPECIALS = ("\u0130", "\u0131", "\u017f", "\u212a")
+_LOWERED = {
+    marker: re.compile(marker.pattern)
+    for marker in (
+        _TAGDIV_MARKER, _JNEWS_MARKER, _SPIP_MARKER, _DRUPAL_MARKER, _JOOMLA_MARKER,
+        _WORDPRESS_MARKER,
+    )
+}
+if not all(marker.pattern.isascii() and marker.pattern.islower() for marker in _LOWERED):
+    raise ValueError("family markers must be ASCII and lower-case for the lower-cased scan")
+
+
+def _marked(marker: re.Pattern[str], head: str, lowered: str | None) -> bool:
+    if lowered is None:
+        return marker.search(head) is not None
+    return _LOWERED[marker].search(lowered) is not None
+
+
 def detect_family(html: str, tree: HtmlElement, metadata: PageMetadata) -> Family:
     """The site family of a page, from its generator tag and theme markers."""
     generator = metadata.generator
     head = html[:200_000]
     if _AMP_MARKER.search(head[:2000]) or tree.get("amp") is not None or tree.get("⚡") is not None:
         return AMP
-    if "spip" in generator or _SPIP_MARKER.search(head):
+    lowered = None if any(char in head for char in _CASE_SPECIALS) else head.lower()
+    if "spip" in generator or _marked(_SPIP_MARKER, head, lowered):
         return SPIP
-    if "drupal" in generator or _DRUPAL_MARKER.search(head):
+    if "drupal" in generator or _marked(_DRUPAL_MARKER, head, lowered):
         return DRUPAL
-    if "joomla" in generator or (_JOOMLA_MARKER.search(head) and "item-page" in head):
+    if "joomla" in generator or (_marked(_JOOMLA_MARKER, head, lowered) and "item-page" in head):
         return JOOMLA
-    if "newspaper" in generator or _TAGDIV_MARKER.search(head):
+    if "newspaper" in generator or _marked(_TAGDIV_MARKER, head, lowered):
         return TAGDIV
-    if "jnews" in generator or _JNEWS_MARKER.search(head):
+    if "jnews" in generator or _marked(_JNEWS_MARKER, head, lowered):
         return JNEWS
-    if "wordpress" in generator or _WORDPRESS_MARKER.search(head):
+    if "wordpress" in generator or _marked(_WORDPRESS_MARKER, head, lowered):
         return WORDPRESS
     if _is_table_layout(tree):
         return OLD_PHP_TABLES

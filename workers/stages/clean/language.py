@@ -17,12 +17,20 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+# The same text is often classified twice per page (clean stage, then the record without its
+# byline lines, whose first _SAMPLE_CHARS are usually unchanged): remember recent samples.
+@lru_cache(maxsize=64)
+def _classify(sample: str) -> tuple[str, float]:
+    code, probability = _identifier().classify(sample)
+    return str(code), float(probability)
+
+
 def detect_language(text: str, fallback: str | None = None) -> str | None:
     """ISO 639-1 code of ``text``; ``fallback`` (the outlet's language) when unsure or too short."""
     sample = text[:_SAMPLE_CHARS]
-    if sum(ch.isalpha() for ch in sample) < _MIN_LETTERS:
+    if sum(map(str.isalpha, sample)) < _MIN_LETTERS:
         return fallback
-    code, probability = _identifier().classify(sample)
+    code, probability = _classify(sample)
     if probability < _MIN_CONFIDENCE and fallback:
         return fallback
-    return str(code)
+    return code
