@@ -13,16 +13,21 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
 from soupsieve import SelectorSyntaxError
 
 from workers.stages.bylines.credits import normalise_space
 from workers.stages.bylines.gazetteer import name_key
 from workers.stages.bylines.simplecss import compile_selector, select_each
+
+# The stage is given markup, never a file name: a page whose whole text looks like a path or
+# a URL is still a page.
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
