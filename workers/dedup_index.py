@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import struct
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,34 +241,15 @@ class RedisIndex:
             *self._band_args(bands),
         ]  # fmt: skip
 
-    @contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the writers' lock (expires after ``LOCK_TIMEOUT_S`` if its holder dies)."""
-        lock = self.client.lock(
-            self.prefix + "lock", timeout=LOCK_TIMEOUT_S, sleep=LOCK_RETRY_S,
-            blocking_timeout=LOCK_WAIT_S,
-        )  # fmt: skip
-        if not lock.acquire():
-            raise TimeoutError(
-                f"could not take the dedup lock {self.prefix}lock in 120 s: is a worker stuck? "
-                "It expires by itself; check Redis and the workers' logs"
-            )
-        try:
-            yield
-        finally:
-            # Expired while we worked: the write is done, nothing to undo.
-            with suppress(redis.exceptions.LockNotOwnedError):
-                lock.release()
-
     # -- the one operation workers use -----------------------------------------------------
     def place(
         self, article_id: str, features: Features, bands: Sequence[int], rules: Rules
     ) -> Placement:
         """Find the story's cluster and index it, atomically with respect to other workers.
 
-        Two round trips: the lookup script takes the writers' lock (the key and token scheme
-        of :meth:`locked`, so both exclude each other) and the insert script releases it.
-        While another writer holds it, the lookup is retried. A story already indexed (a
+        Two round trips: the lookup script takes the writers' lock (``{prefix}lock``, with
+        expiry) and the insert script releases it. While another writer holds it, the lookup
+        is retried. A story already indexed (a
         re-delivered task) gets its earlier placement back, without taking the lock.
         """
         encoded = encode_id(article_id)
@@ -304,7 +285,7 @@ class RedisIndex:
             assignment = assign_cluster(article_id, features, candidates, originals, rules)
             entry = Entry(article_id, features, int(seq), assignment.cluster_id)
             record = _new_original(article_id, assignment)
-            # Expired while we worked: the write is done all the same (as with locked()).
+            # Expired while we worked: the write is done all the same, nothing to undo.
             self._insert(args=self._insert_args(entry, bands, record, token))
         except BaseException:
             with suppress(redis.exceptions.RedisError):

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import typer
 
 from crawler.registry import Source
+from crawler.urls import host_of, is_within
 from kibaru.cli.common import fail, get_settings
 from kibaru.cli.sources import SOURCES_OPTION, registry_for
 from kibaru.settings import Settings
@@ -163,13 +164,10 @@ def _fetch(url: str, settings: Settings) -> FetchedPage:
 
 def _source_for(address: str, registry: Mapping[str, Source]) -> Source | None:
     """The registry entry whose domain ``address`` is on (sub-domains included)."""
-    host = (urlsplit(address).hostname or "").removeprefix("www.")
+    host = host_of(address)
     if not host:
         return None
-    for entry in registry.values():
-        if host == entry.domain or host.endswith("." + entry.domain):
-            return entry
-    return None
+    return next((entry for entry in registry.values() if is_within(host, {entry.domain})), None)
 
 
 def _info(entry: Source | None) -> SourceInfo | None:
