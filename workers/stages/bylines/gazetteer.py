@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from workers.stages.chartable import CharTable
+
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 
 
@@ -57,15 +59,7 @@ def _fold_char(char: str) -> str:
 
 
 # The stage folds a lot of text and per-character normalisation was its largest cost.
-class _FoldTable(dict[int, str]):
-    """``str.translate`` table of :func:`fold`, filled on first sight of each character."""
-
-    def __missing__(self, codepoint: int) -> str:
-        folded = self[codepoint] = _fold_char(chr(codepoint))
-        return folded
-
-
-_FOLDED = _FoldTable()
+_FOLDED = CharTable(_fold_char)
 
 
 def _strip_accents(text: str) -> str:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
+from workers.stages.chartable import CharTable
+
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     (
@@ -87,18 +89,12 @@ def fold(text: str) -> str:
     return text.lower().translate(_FOLDED)
 
 
-class _FoldTable(dict[int, str]):
-    """``str.translate`` table of :func:`fold`, filled on first sight of each character."""
-
-    def __missing__(self, codepoint: int) -> str:
-        decomposed = unicodedata.normalize("NFKD", chr(codepoint))
-        folded = self[codepoint] = "".join(
-            ch for ch in decomposed if not unicodedata.combining(ch)
-        )
-        return folded
+def _fold_char(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", char)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-_FOLDED = _FoldTable()
+_FOLDED = CharTable(_fold_char)
 
 
 def _offset(default_offset_hours: float) -> timezone:

@@ -13,6 +13,8 @@ import hashlib
 import re
 import unicodedata
 
+from workers.stages.chartable import CharTable
+
 # Agencies and outlets whose name appears in parentheses in datelines: "LAGOS (NAN) -".
 _DATELINE_AGENCY = re.compile(
     r"^[^\n]{0,70}?\(\s*[A-Z][\w.&'’ -]{1,30}\)\s*[-–—:|]+\s*",
@@ -48,16 +50,7 @@ _NON_WORD = re.compile(r"[^\w]+|_")
 MAX_NUMBERS = 32
 
 
-class _DropCombining(dict[int, int | None]):
-    """A ``str.translate`` table that deletes combining marks, filled as characters are met."""
-
-    def __missing__(self, code: int) -> int | None:
-        value = None if unicodedata.combining(chr(code)) else code
-        self[code] = value
-        return value
-
-
-_NO_COMBINING = _DropCombining()
+_NO_COMBINING = CharTable(lambda char: None if unicodedata.combining(char) else char)
 
 
 def _strip_accents(text: str) -> str:
