@@ -90,10 +90,8 @@ def process_one(page_id: int, settings: Settings) -> str:
     )
 
 
-def _give_up(
-    page_id: int, settings: Settings, exc: BaseException, reason: str = "retries_exhausted"
-) -> None:
-    """Record a page whose transient error outlasted every retry (best effort)."""
+def _give_up(page_id: int, settings: Settings, exc: BaseException, reason: str) -> None:
+    """Record a page whose trouble outlasted every retry, with ``reason`` (best effort)."""
     try:
         context = worker_context(settings)
         with context.store.session() as session:
@@ -118,22 +116,28 @@ def process_page_task(self: Task, page_id: int) -> str:
     except SoftTimeLimitExceeded as exc:
         # Over the time limit: a lock or a server slow to come back (transient), or a page
         # that no stage can get through in time (permanent). A few more tries tell them apart.
-        reset_worker_context()
-        retries = int(self.request.retries or 0)
-        if retries >= TIME_LIMIT_RETRIES:
-            _give_up(page_id, settings, exc, reason="time_limit")
-            return "failed"
-        log.warning("page %s: over the time limit; retry %d", page_id, retries + 1)
-        raise self.retry(exc=exc, countdown=retry_delay(retries, settings)) from exc
+        _retry_unless_spent(self, page_id, settings, exc, TIME_LIMIT_RETRIES, "time_limit")
+        return "failed"
     except TRANSIENT_ERRORS as exc:
-        reset_worker_context()  # reconnect from scratch on the next attempt
-        retries = int(self.request.retries or 0)
-        if retries >= settings.task_max_retries:
-            _give_up(page_id, settings, exc)
-            raise
-        delay = retry_delay(retries, settings)
-        log.warning("page %s: %r; retry %d in %ds", page_id, exc, retries + 1, delay)
-        raise self.retry(exc=exc, countdown=delay) from exc
+        _retry_unless_spent(
+            self, page_id, settings, exc, settings.task_max_retries, "retries_exhausted"
+        )
+        raise
+
+
+def _retry_unless_spent(
+    task: Task, page_id: int, settings: Settings, exc: BaseException, attempts: int, reason: str
+) -> None:
+    """Retry the task later (raises celery's Retry), with backoff and jitter; once ``attempts``
+    retries are spent, record the page as failed with ``reason`` and return."""
+    reset_worker_context()  # reconnect from scratch on the next attempt
+    retries = int(task.request.retries or 0)
+    if retries >= attempts:
+        _give_up(page_id, settings, exc, reason)
+        return
+    delay = retry_delay(retries, settings)
+    log.warning("page %s: %r; retry %d in %ds", page_id, exc, retries + 1, delay)
+    raise task.retry(exc=exc, countdown=delay) from exc
 
 
 @app.task(name=CRAWL_TASK, bind=True, acks_late=False, max_retries=None)

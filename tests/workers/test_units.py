@@ -101,7 +101,7 @@ def test_a_page_whose_transient_error_outlasts_every_retry_is_recorded(
 
     monkeypatch.setattr(tasks, "process_one", down)
     monkeypatch.setattr(tasks, "reset_worker_context", lambda: None)
-    monkeypatch.setattr(tasks, "_give_up", lambda page_id, settings, exc: given_up.append(page_id))
+    monkeypatch.setattr(tasks, "_give_up", lambda page_id, *_: given_up.append(page_id))
     result = tasks.process_page_task.apply(args=[9])
     with pytest.raises(redis.exceptions.ConnectionError):
         result.get()
