@@ -41,7 +41,6 @@ def scrapy_settings(settings: Settings, sources: list[Source]) -> dict[str, Any]
     domain, identifying User-Agent, retries with backoff), size caps from the settings."""
     scrapy_log_level = "DEBUG" if settings.log_level.upper() == "DEBUG" else "WARNING"
     per_domain = settings.concurrency_per_domain
-    per_domain = settings.concurrency_per_domain
     return {
         "BOT_NAME": "kibaru",
         "USER_AGENT": settings.user_agent,
@@ -65,6 +64,10 @@ def scrapy_settings(settings: Settings, sources: list[Source]) -> dict[str, Any]
         "REDIRECT_MAX_TIMES": 5,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": {"crawler.pipeline.IngestPipeline": 300},
+        # A response yields a page and a few links, and the pipeline hands a page on
+        # synchronously: Scrapy's default of 100 parallel item handlers per response only
+        # starts 100 asyncio tasks for each page.
+        "CONCURRENT_ITEMS": 4,
         # Many hosts at once: schedule so that one slow site does not starve the others.
         "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
         "TELNETCONSOLE_ENABLED": False,

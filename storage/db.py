@@ -45,8 +45,12 @@ def _describe(url: str) -> str:
         return url
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys."""
+def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys.
+
+    ``pre_ping`` tests each pooled server connection before use (one more round trip per
+    session). Callers that retry on a dead connection anyway (the worker tasks) turn it off.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -67,7 +71,7 @@ def make_engine(url: str) -> Engine:
 
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        return create_engine(url, pool_pre_ping=pre_ping, pool_size=5, max_overflow=10)
     except (ArgumentError, ModuleNotFoundError) as exc:
         raise StoreError(f"{SETTING}={_describe(url)}: {exc}") from exc
 
@@ -135,9 +139,12 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(url: str, *, migrate: bool = True) -> Store:
-    """Connect to ``url`` and (by default) upgrade its schema; raise StoreError on failure."""
-    engine = make_engine(url)
+def open_store(url: str, *, migrate: bool = True, pre_ping: bool = True) -> Store:
+    """Connect to ``url`` and (by default) upgrade its schema; raise StoreError on failure.
+
+    ``pre_ping``: see :func:`make_engine`.
+    """
+    engine = make_engine(url, pre_ping=pre_ping)
     try:
         if migrate:
             if current_revision(engine) != head_revision(url):

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select, update
@@ -29,14 +30,40 @@ def article_id_for(canonical_url: str) -> str:
     return hashlib.blake2b(canonical_url.encode("utf-8"), digest_size=10).hexdigest()
 
 
-def _insert(session: Session, model: type[Any]) -> Any:
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _insert(session: Session, target: Any) -> Any:
     """The dialect's INSERT (both PostgreSQL's and SQLite's have ``on_conflict_do_update``)."""
-    dialect = session.get_bind().dialect.name
+    return _insert_for(_dialect(session), target)
+
+
+def _insert_for(dialect: str, target: Any) -> Any:
     if dialect == "postgresql":
-        return postgresql.insert(model)
+        return postgresql.insert(target)
     if dialect == "sqlite":
-        return sqlite.insert(model)
+        return sqlite.insert(target)
     raise NotImplementedError(f"database dialect {dialect!r} is not supported")
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(
+    dialect: str, model: type[Any], conflict: str, refreshed: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> Any:  # fmt: skip
+    """``INSERT … ON CONFLICT (conflict) DO UPDATE SET refreshed … RETURNING returning`` on the
+    model's table, built once: the values come as parameters of each execution.
+
+    Built per call, the statement (and its ``excluded`` columns) cost more than the
+    round trip on the crawler's and workers' per-page writes; on the Core table the write also
+    skips the ORM's bulk-insert bookkeeping. The compiled form is cached by SQLAlchemy.
+    """
+    table = model.__table__
+    insert = _insert_for(dialect, table)
+    return insert.on_conflict_do_update(
+        index_elements=[conflict], set_={k: insert.excluded[k] for k in refreshed}
+    ).returning(*(table.c[name] for name in returning))
 
 
 # Fields refreshed when the same canonical URL is stored again (a re-fetch or reprocess).
@@ -66,15 +93,13 @@ def upsert_article(session: Session, record: Mapping[str, Any]) -> tuple[str, bo
     now = utcnow()
     values["created_at"] = now
     values["updated_at"] = now
-    statement = _insert(session, Article).values(**values)
-    refreshed = {k: statement.excluded[k] for k in _REFRESHED if k in values}
-    refreshed["updated_at"] = statement.excluded.updated_at
     # On conflict the row keeps its id and created_at: a created_at other than ours
     # means the row was there before.
-    statement = statement.on_conflict_do_update(
-        index_elements=["canonical_url"], set_=refreshed
-    ).returning(Article.id, Article.created_at)
-    row = session.execute(statement).one()
+    refreshed = (*(k for k in _REFRESHED if k in values), "updated_at")
+    statement = _upsert_statement(
+        _dialect(session), Article, "canonical_url", refreshed, ("id", "created_at")
+    )
+    row = session.execute(statement, values).one()
     return str(row[0]), row[1] == now
 
 
@@ -130,12 +155,9 @@ def save_page(
         "run_id": run_id,
         "state": "pending",
     }
-    statement = _insert(session, Page).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["url"],
-        set_={k: statement.excluded[k] for k in values if k != "url"},
-    ).returning(Page.id)
-    return int(session.execute(statement).scalar_one())
+    refreshed = tuple(k for k in values if k != "url")
+    statement = _upsert_statement(_dialect(session), Page, "url", refreshed, ("id",))
+    return int(session.execute(statement, values).scalar_one())
 
 
 def page_body(page: Page) -> bytes:
@@ -148,9 +170,10 @@ def mark_page(
     article_id: str | None = None,
 ) -> None:  # fmt: skip
     """Record what processing made of a page: stored, duplicate, rejected or failed."""
+    # On the Core table: the ORM's update would also look for the row among loaded objects.
     session.execute(
-        update(Page)
-        .where(Page.id == page_id)
+        update(Page.__table__)
+        .where(Page.__table__.c.id == page_id)
         .values(state=state, reason=reason, article_id=article_id, processed_at=utcnow())
     )
 
@@ -189,7 +212,8 @@ def record_failure(
 
 def resolve_failures(session: Session, url: str) -> None:
     """Mark every failure of ``url`` resolved (it has since been processed)."""
-    session.execute(update(FailedPage).where(FailedPage.url == url).values(resolved=True))
+    table = FailedPage.__table__
+    session.execute(update(table).where(table.c.url == url).values(resolved=True))
 
 
 def upsert_sources(session: Session, sources: Iterable[Mapping[str, Any]]) -> None:

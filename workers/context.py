@@ -35,7 +35,10 @@ def worker_context(settings: Settings) -> WorkerContext:
     global _current
     if _current is not None and _current.pid == os.getpid() and _current.settings == settings:
         return _current
-    store = open_store(settings.database_url)
+    # No pre-ping: a connection that died with its server fails the task's first statement,
+    # which the task retries after dropping the pool (see workers.tasks); a ping would cost a
+    # round trip on every session of every page.
+    store = open_store(settings.database_url, pre_ping=False)
     try:
         dedup = open_dedup(settings, store)
     except BaseException:

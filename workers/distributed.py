@@ -80,8 +80,12 @@ class BrokerIngestor:
         self.send(page_id)
 
     def send(self, page_id: int) -> None:
-        """Queue the processing task of a stored page (routed to the ``process`` queue)."""
-        self.app.send_task(PROCESS_TASK, args=[page_id])
+        """Queue the processing task of a stored page (routed to the ``process`` queue).
+
+        Progress is read from the pages table, never from task results: without
+        ``ignore_result`` the client would also subscribe to each task's result in Redis.
+        """
+        self.app.send_task(PROCESS_TASK, args=[page_id], ignore_result=True)
 
     def states(self) -> dict[str, int]:
         """The run's pages by state."""
