@@ -13,9 +13,9 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,9 @@ from storage.models import Article, CrawlRun, FailedPage, Page, SourceRow, utcno
 from storage.record import ARTICLE_FIELDS
 
 BATCH = 500
+# The Core tables of the per-page writes (see mark_page).
+_PAGES = cast(Table, Page.__table__)
+_FAILED_PAGES = cast(Table, FailedPage.__table__)
 
 
 def article_id_for(canonical_url: str) -> str:
@@ -172,8 +175,8 @@ def mark_page(
     """Record what processing made of a page: stored, duplicate, rejected or failed."""
     # On the Core table: the ORM's update would also look for the row among loaded objects.
     session.execute(
-        update(Page.__table__)
-        .where(Page.__table__.c.id == page_id)
+        update(_PAGES)
+        .where(_PAGES.c.id == page_id)
         .values(state=state, reason=reason, article_id=article_id, processed_at=utcnow())
     )
 
@@ -212,8 +215,7 @@ def record_failure(
 
 def resolve_failures(session: Session, url: str) -> None:
     """Mark every failure of ``url`` resolved (it has since been processed)."""
-    table = FailedPage.__table__
-    session.execute(update(table).where(table.c.url == url).values(resolved=True))
+    session.execute(update(_FAILED_PAGES).where(_FAILED_PAGES.c.url == url).values(resolved=True))
 
 
 def upsert_sources(session: Session, sources: Iterable[Mapping[str, Any]]) -> None:
