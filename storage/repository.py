@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Connection, Row, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,8 +33,10 @@ def article_id_for(canonical_url: str) -> str:
     return hashlib.blake2b(canonical_url.encode("utf-8"), digest_size=10).hexdigest()
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
+def _dialect(executor: Session | Connection) -> str:
+    if isinstance(executor, Connection):
+        return executor.dialect.name
+    return executor.get_bind().dialect.name
 
 
 def _insert(session: Session, target: Any) -> Any:
@@ -131,7 +133,7 @@ _DONE_STATES = ("stored", "duplicate", "rejected")
 
 
 def save_page(
-    session: Session,
+    session: Session | Connection,
     *,
     url: str,
     final_url: str,
@@ -163,9 +165,15 @@ def save_page(
     return int(session.execute(statement, values).scalar_one())
 
 
-def page_body(page: Page) -> bytes:
-    """The raw bytes of a stored page."""
+def page_body(page: Page | Row[Any]) -> bytes:
+    """The raw bytes of a stored page (an ORM row or a :func:`read_page` row)."""
     return gzip.decompress(page.body_gz)
+
+
+def read_page(connection: Session | Connection, page_id: int) -> Row[Any] | None:
+    """The ``pages`` row ``page_id`` (every column, as attributes), or None. One statement,
+    without the ORM: this is the first read of every processing task."""
+    return connection.execute(select(_PAGES).where(_PAGES.c.id == page_id)).first()
 
 
 def mark_page(

@@ -23,7 +23,6 @@ import sqlalchemy.exc
 
 from kibaru.settings import Settings
 from storage.db import Store
-from storage.repository import save_page
 from storage.runs import (
     outcome_counts,
     page_state_counts,
@@ -32,6 +31,7 @@ from storage.runs import (
     pending_page_ids,
 )
 from workers.app import PROCESS_TASK, configure
+from workers.page_rows import save_fetched_page
 from workers.stages.page import FetchedPage
 
 log = logging.getLogger(__name__)
@@ -68,13 +68,7 @@ class BrokerIngestor:
 
     def submit(self, page: FetchedPage) -> None:
         """Store the raw page, then queue its task (the page is in the store first)."""
-        with self.store.session() as session:
-            page_id = save_page(
-                session, url=page.url, final_url=page.final_url, source=page.source,
-                body=page.body, status=page.status, headers=page.headers,
-                encoding=page.encoding, hints=page.hints, fetched_at=page.fetched_at,
-                run_id=self.run_id,
-            )  # fmt: skip
+        page_id = save_fetched_page(self.store, page, self.run_id)
         if self.run_id is None:
             self.page_ids.append(page_id)
         self.send(page_id)

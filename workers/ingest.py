@@ -18,9 +18,9 @@ from typing import Protocol
 
 from kibaru.settings import Settings
 from storage.db import Store
-from storage.repository import save_page
 from storage.runs import outcome_counts, page_state_counts
 from workers.dedup import Deduplicator, open_dedup
+from workers.page_rows import save_fetched_page
 from workers.pipeline import process_page
 from workers.sources import SourceCatalog
 from workers.stages.page import FetchedPage
@@ -50,13 +50,7 @@ class EmbeddedIngestor:
         self.counts: Counter[str] = Counter()
 
     def submit(self, page: FetchedPage) -> None:
-        with self.store.session() as session:
-            page_id = save_page(
-                session, url=page.url, final_url=page.final_url, source=page.source,
-                body=page.body, status=page.status, headers=page.headers,
-                encoding=page.encoding, hints=page.hints, fetched_at=page.fetched_at,
-                run_id=self.run_id,
-            )  # fmt: skip
+        page_id = save_fetched_page(self.store, page, self.run_id)
         outcome = process_page(
             page, store=self.store, dedup=self.dedup, source=self.catalog.get(page.source),
             page_id=page_id, run_id=self.run_id,

@@ -12,32 +12,15 @@ from collections.abc import Callable, Sequence
 
 from kibaru.settings import Settings
 from storage.db import Store
-from storage.models import Page
-from storage.repository import page_body
 from storage.runs import assign_pages_to_run, outcome_counts, page_state_counts
 from workers.dedup import Deduplicator, open_dedup
+from workers.page_rows import fetched_page, load_stored_page
 from workers.pipeline import process_page
 from workers.sources import SourceCatalog
-from workers.stages.page import FetchedPage
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[dict[str, int]], None]
-
-
-def load_page(page_row: Page) -> FetchedPage:
-    """The fetched page as the crawler handed it on, from its stored row."""
-    return FetchedPage(
-        url=page_row.url,
-        source=page_row.source,
-        body=page_body(page_row),
-        final_url=page_row.final_url,
-        status=page_row.status,
-        headers=dict(page_row.headers or {}),
-        encoding=page_row.encoding,
-        fetched_at=page_row.fetched_at,
-        hints=dict(page_row.hints or {}),
-    )
 
 
 def process_stored_page(
@@ -49,15 +32,14 @@ def process_stored_page(
     task processed it) and ``"missing"`` when it is not in the store. Transient errors
     (database or Redis unreachable) propagate.
     """
-    with store.session() as session:
-        row = session.get(Page, page_id)
-        if row is None:
-            log.warning("page %s is not in the store (deleted?); nothing to process", page_id)
-            return "missing"
-        if row.state != "pending":
-            return "skipped"
-        page = load_page(row)
-        run_id = row.run_id
+    row = load_stored_page(store, page_id)
+    if row is None:
+        log.warning("page %s is not in the store (deleted?); nothing to process", page_id)
+        return "missing"
+    if row.state != "pending":
+        return "skipped"
+    page = fetched_page(row)
+    run_id = row.run_id
     outcome = process_page(
         page, store=store, dedup=dedup, source=catalog.get(page.source), page_id=page_id,
         run_id=run_id,
