@@ -23,9 +23,10 @@ from storage.models import Article, CrawlRun, FailedPage, Page, SourceRow, utcno
 from storage.record import ARTICLE_FIELDS
 
 BATCH = 500
-# The Core tables of the per-page writes (see mark_page).
-_PAGES = cast(Table, Page.__table__)
-_FAILED_PAGES = cast(Table, FailedPage.__table__)
+# The Core tables of the per-page writes and reads (see mark_page).
+PAGES = cast(Table, Page.__table__)
+FAILED_PAGES = cast(Table, FailedPage.__table__)
+ARTICLES = cast(Table, Article.__table__)
 
 
 def article_id_for(canonical_url: str) -> str:
@@ -87,6 +88,19 @@ def upsert_article(session: Session, record: Mapping[str, Any]) -> tuple[str, bo
     and optionally ``signature``, ``page_id``, ``run_id``. Running it twice, or from two
     workers at once, leaves exactly one row.
     """
+    values = article_values(record)
+    statement = _upsert_statement(
+        _dialect(session), Article, "canonical_url", refreshed_article_fields(values),
+        ("id", "created_at"),
+    )  # fmt: skip
+    row = session.execute(statement, values).one()
+    # On conflict the row keeps its id and created_at: a created_at other than ours
+    # means the row was there before.
+    return str(row[0]), row[1] == values["created_at"]
+
+
+def article_values(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``articles`` columns of ``record`` (id derived from the canonical URL if absent)."""
     canonical = record.get("canonical_url") or record["url"]
     columns = (*ARTICLE_FIELDS, "signature", "page_id", "run_id")
     values = {k: record[k] for k in columns if k in record}
@@ -98,14 +112,12 @@ def upsert_article(session: Session, record: Mapping[str, Any]) -> tuple[str, bo
     now = utcnow()
     values["created_at"] = now
     values["updated_at"] = now
-    # On conflict the row keeps its id and created_at: a created_at other than ours
-    # means the row was there before.
-    refreshed = (*(k for k in _REFRESHED if k in values), "updated_at")
-    statement = _upsert_statement(
-        _dialect(session), Article, "canonical_url", refreshed, ("id", "created_at")
-    )
-    row = session.execute(statement, values).one()
-    return str(row[0]), row[1] == now
+    return values
+
+
+def refreshed_article_fields(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The columns an upsert of ``values`` overwrites on an existing row."""
+    return (*(k for k in _REFRESHED if k in values), "updated_at")
 
 
 def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
@@ -173,7 +185,7 @@ def page_body(page: Page | Row[Any]) -> bytes:
 def read_page(connection: Session | Connection, page_id: int) -> Row[Any] | None:
     """The ``pages`` row ``page_id`` (every column, as attributes), or None. One statement,
     without the ORM: this is the first read of every processing task."""
-    return connection.execute(select(_PAGES).where(_PAGES.c.id == page_id)).first()
+    return connection.execute(select(PAGES).where(PAGES.c.id == page_id)).first()
 
 
 def mark_page(
@@ -183,8 +195,8 @@ def mark_page(
     """Record what processing made of a page: stored, duplicate, rejected or failed."""
     # On the Core table: the ORM's update would also look for the row among loaded objects.
     session.execute(
-        update(_PAGES)
-        .where(_PAGES.c.id == page_id)
+        update(PAGES)
+        .where(PAGES.c.id == page_id)
         .values(state=state, reason=reason, article_id=article_id, processed_at=utcnow())
     )
 
@@ -223,7 +235,7 @@ def record_failure(
 
 def resolve_failures(session: Session, url: str) -> None:
     """Mark every failure of ``url`` resolved (it has since been processed)."""
-    session.execute(update(_FAILED_PAGES).where(_FAILED_PAGES.c.url == url).values(resolved=True))
+    session.execute(update(FAILED_PAGES).where(FAILED_PAGES.c.url == url).values(resolved=True))
 
 
 def upsert_sources(session: Session, sources: Iterable[Mapping[str, Any]]) -> None:

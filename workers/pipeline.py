@@ -19,13 +19,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from storage.db import Store
-from storage.repository import (
-    article_id_for,
-    mark_page,
-    record_failure,
-    resolve_failures,
-    upsert_article,
-)
+from storage.processed import save_processed
+from storage.repository import article_id_for, mark_page, record_failure
 from workers.dedup import Deduplicator
 from workers.extract import SourceInfo, extract_record
 from workers.stages.errors import PageRejected, StageError
@@ -101,12 +96,7 @@ def process_page(
         page_id=page_id,
         run_id=run_id,
     )
-    with store.session() as session:
-        article_id, _ = upsert_article(session, record)
-        if page_id is not None:
-            state = "duplicate" if decision.duplicate_of else "stored"
-            mark_page(session, page_id, state, article_id=article_id)
-        resolve_failures(session, page.url)
-    dedup.commit(article_id, decision)
     status: Status = "duplicate" if decision.duplicate_of else "stored"
+    article_id = save_processed(store, record, url=page.url, page_id=page_id, state=status)
+    dedup.commit(article_id, decision)
     return Outcome(status, page.url, article_id=article_id)
