@@ -1,7 +1,7 @@
 """End-to-end rate: the embedded default, 1 worker, 2 workers; trafilatura alone as baseline.
 
     flock /tmp/kibaru-bench.lock .venv/bin/python benchmarks/pipeline_bench.py [--pages N]
-        [--two-processes]
+        [--two-processes] [--no-backlog] [--rounds N]
 
 One local 2,000-page site (benchmarks/bench_site.py, politeness off as in crawl_bench.py) and,
 in the same run, one after the other:
@@ -31,12 +31,16 @@ Peak memory is the maximum resident set: of the crawl process and each baseline 
 (``wait4``), and of every worker process (``VmHWM`` in ``/proc``, read before it stops; the
 prefork pool processes share their parent's pages copy-on-write, so these do not add up).
 Targets (issue 7): 2 workers ≥ 1.6× one worker; 2 workers end to end ≥ 0.5× trafilatura alone.
+This machine's speed drifts by a quarter within minutes, so ``--rounds N`` repeats
+(1 worker, 2 workers, trafilatura alone) N-1 more times and reports the median of the
+ratios, each measured within one round.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import threading
@@ -249,6 +253,11 @@ def main() -> int:
         "--no-backlog", action="store_true", help="skip the queued-backlog worker runs"
     )
     parser.add_argument(
+        "--rounds", type=int, default=1,
+        help="rounds of (1 worker, 2 workers, trafilatura alone) for the target ratios; "
+        "the first is the full run, the median ratio over the rounds is reported",
+    )  # fmt: skip
+    parser.add_argument(
         "--extract-alone", choices=["trafilatura", "kibaru"], help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -261,6 +270,7 @@ def main() -> int:
     site = build_site(args.pages)
     runs: dict[str, WorkerRun] = {}
     backlogs: dict[str, WorkerRun] = {}
+    extra_rounds: list[tuple[float, float, float]] = []  # (1 worker, 2 workers, trafilatura)
     try:
         with tempfile.TemporaryDirectory(prefix="kibaru-pipeline-bench-") as tmp_name:
             tmp = Path(tmp_name)
@@ -277,9 +287,18 @@ def main() -> int:
                 backlogs[label] = run
                 rate = args.pages / run.spans.processing
                 print(f"  {label}: {rate:.0f} pages/s on a queued backlog", flush=True)
+            trafilatura = extract_run("trafilatura", "trafilatura alone (1 process)", args.pages)
+            for number in range(2, args.rounds + 1):
+                rates = [
+                    broker_run(sources, tmp, workers, args.pages, label, backlog=False).measure.rate
+                    for label, workers in configurations[:2]
+                ]
+                alone = extract_run("trafilatura", "trafilatura alone", args.pages).rate
+                extra_rounds.append((rates[0], rates[1], alone))
+                print(f"  round {number}: {rates[0]:.0f} / {rates[1]:.0f} / {alone:.0f} pages/s "
+                      "(1 worker / 2 workers / trafilatura alone)", flush=True)  # fmt: skip
     finally:
         site.stop()
-    trafilatura = extract_run("trafilatura", "trafilatura alone (1 process)", args.pages)
     stages = extract_run("kibaru", "kibaru clean + bylines alone (1 process)", args.pages)
     n = args.pages
 
@@ -331,6 +350,16 @@ def main() -> int:
         f"(target ≥ 0.5×: {ok[two / trafilatura.rate >= 0.5]})"
     )
     print(f"embedded / trafilatura alone: {embedded.rate / trafilatura.rate:.2f}×")
+    if extra_rounds:
+        rounds = [(one, two, trafilatura.rate), *extra_rounds]
+        scaling = [b / a for a, b, _ in rounds]
+        versus = [b / t for _, b, t in rounds]
+        print(
+            f"over {len(rounds)} rounds, median 2 workers / 1 worker: "
+            f"{statistics.median(scaling):.2f}× ({', '.join(f'{x:.2f}' for x in scaling)}); "
+            f"median 2 workers / trafilatura: {statistics.median(versus):.2f}× "
+            f"({', '.join(f'{x:.2f}' for x in versus)})"
+        )
     print(
         f"kibaru clean + bylines alone / trafilatura alone: {stages.rate / trafilatura.rate:.2f}×"
     )
