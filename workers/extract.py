@@ -85,11 +85,8 @@ def extract_record(page: FetchedPage, source: SourceInfo | None) -> dict[str, An
     )
     text = bylines.text
     # Language is detected on the text without its byline lines (names skew short texts);
-    # when the byline stage removed nothing, the clean stage's answer is that same detection.
-    if text == cleaned.text:
-        language = cleaned.language
-    else:
-        language = detect_language(text, source.language if source else None) if text else None
+    # the detector remembers its recent samples, so an unchanged text is not classified twice.
+    language = detect_language(text, source.language if source else None) if text else None
     return {
         "url": page.url,
         "canonical_url": cleaned.canonical_url,
