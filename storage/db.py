@@ -101,8 +101,9 @@ def head_revision(url: str = "sqlite://") -> str | None:
 _upgrade_lock = threading.Lock()
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent; safe to run on every start)."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision``, by default the newest migration (idempotent; safe to
+    run on every start)."""
     url = engine.url.render_as_string(hide_password=False)
     config = _alembic_config(url)
     with _upgrade_lock:
@@ -112,7 +113,7 @@ def upgrade(engine: Engine) -> None:
                     # Two processes upgrading at once: one waits for the other.
                     connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4820171)")
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
         except (OperationalError, DatabaseError) as exc:
             raise _explain(url, exc) from exc
 

@@ -88,7 +88,9 @@ class Article(Base):
 
     __tablename__ = "articles"
     __table_args__ = (
-        UniqueConstraint("canonical_url", name="uq_articles_canonical_url"),
+        # No unique constraint on canonical_url: the id, derived from it, is the one unique
+        # key (a second one breaks concurrent upserts; see migration 0002).
+        Index("ix_articles_canonical_url", "canonical_url"),
         Index("ix_articles_source_published", "source", "published_at"),
         Index("ix_articles_published_at", "published_at"),
         Index("ix_articles_cluster_id", "cluster_id"),

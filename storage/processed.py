@@ -45,7 +45,7 @@ def _statement(columns: tuple[str, ...], refreshed: tuple[str, ...], with_page: 
     )  # fmt: skip
     stored = (
         insert.on_conflict_do_update(
-            index_elements=["canonical_url"], set_={k: insert.excluded[k] for k in refreshed}
+            index_elements=["id"], set_={k: insert.excluded[k] for k in refreshed}
         )
         .returning(ARTICLES.c.id)
         .cte("stored")

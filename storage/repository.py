@@ -1,7 +1,8 @@
 """Idempotent writes and the batched reads the crawler and workers need.
 
 Every write here can run twice, or in two processes at the same moment, and leave the same
-rows: articles are upserted on their unique canonical URL, pages on their unique URL, failures
+rows: articles are upserted on their id (derived from the canonical URL, so one row per
+canonical URL), pages on their unique URL, failures
 on (url, stage). ``INSERT … ON CONFLICT`` does the work in the database (PostgreSQL and SQLite
 both have it), so there is no read-then-write race.
 """
@@ -84,13 +85,13 @@ _REFRESHED = (
 def upsert_article(session: Session, record: Mapping[str, Any]) -> tuple[str, bool]:
     """Store one article record keyed by ``canonical_url``; return (id, inserted).
 
-    ``record`` has the article-record fields (``id`` optional: derived from the canonical URL)
-    and optionally ``signature``, ``page_id``, ``run_id``. Running it twice, or from two
+    ``record`` has the article-record fields (``id`` optional: it is derived from the canonical
+    URL) and optionally ``signature``, ``page_id``, ``run_id``. Running it twice, or from two
     workers at once, leaves exactly one row.
     """
     values = article_values(record)
     statement = _upsert_statement(
-        _dialect(session), Article, "canonical_url", refreshed_article_fields(values),
+        _dialect(session), Article, "id", refreshed_article_fields(values),
         ("id", "created_at"),
     )  # fmt: skip
     row = session.execute(statement, values).one()
@@ -100,12 +101,21 @@ def upsert_article(session: Session, record: Mapping[str, Any]) -> tuple[str, bo
 
 
 def article_values(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``articles`` columns of ``record`` (id derived from the canonical URL if absent)."""
+    """The ``articles`` columns of ``record``, its id derived from the canonical URL.
+
+    The id is the table's one unique key (see migration 0002), so an id that does not belong
+    to the canonical URL would store two rows for one URL: it raises ``ValueError``.
+    """
     canonical = record.get("canonical_url") or record["url"]
     columns = (*ARTICLE_FIELDS, "signature", "page_id", "run_id")
     values = {k: record[k] for k in columns if k in record}
     values["canonical_url"] = canonical
-    values.setdefault("id", article_id_for(canonical))
+    derived = article_id_for(canonical)
+    if values.setdefault("id", derived) != derived:
+        raise ValueError(
+            f"article id {values['id']!r} is not the id of its canonical URL {canonical!r}; "
+            "leave `id` out of the record (it is derived from `canonical_url`)"
+        )
     values.setdefault("authors", [])
     values.setdefault("agencies", [])
     values.setdefault("text", "")

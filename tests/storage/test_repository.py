@@ -5,7 +5,8 @@ from __future__ import annotations
 import gzip
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, inspect, select
 
 from storage.db import Store
 from storage.models import Article, CrawlRun, FailedPage, Page
@@ -56,6 +57,23 @@ def test_upsert_inserts_then_updates_in_place(store: Store) -> None:
     assert rows[0].title == "Titre corrigé"
     assert rows[0].authors == ["Amen K."]
     assert rows[0].published_at == datetime(2025, 2, 6, 19, 45, tzinfo=UTC)
+
+
+def test_an_id_foreign_to_the_canonical_url_is_refused(store: Store) -> None:
+    with store.session() as session, pytest.raises(ValueError, match="leave `id` out"):
+        upsert_article(session, _record(3, id=article_id_for("https://elsewhere.sn/a")))
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == 0
+
+
+def test_articles_have_one_unique_key(store: Store) -> None:
+    # ON CONFLICT resolves conflicts on one index only: a second unique key on articles would
+    # make two workers storing the same new article at once fail (see migration 0002).
+    inspector = inspect(store.engine)
+    unique_indexes = [ix for ix in inspector.get_indexes("articles") if ix["unique"]]
+    assert inspector.get_unique_constraints("articles") == []
+    assert unique_indexes == []
+    assert inspector.get_pk_constraint("articles")["constrained_columns"] == ["id"]
 
 
 def test_upsert_keeps_cluster_assignment_of_first_store(store: Store) -> None:
