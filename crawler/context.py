@@ -16,6 +16,10 @@ KnownFilter = Callable[[list[str]], set[str]]
 Submit = Callable[[FetchedPage], None]
 
 
+def nothing_to_flush() -> None:
+    """The ``flush_due`` of an ingestor that hands each page on at once."""
+
+
 @dataclass(frozen=True)
 class CrawlOptions:
     """The operator's choices for a run: ``limit`` article pages per source, entries older
@@ -48,13 +52,15 @@ class SourceScope:
 
 @dataclass
 class CrawlContext:
-    """Sources by id, options, the counts, and the two seams: which URLs are already stored
-    (``known``, called with batches) and where fetched pages go (``submit``)."""
+    """Sources by id, options, the counts, and the seams: which URLs are already stored
+    (``known``, called with batches), where fetched pages go (``submit``), and what hands on
+    pages that wait in a batch (``flush_due``, called about twice a second)."""
 
     sources: dict[str, Source]
     options: CrawlOptions
     known: KnownFilter
     submit: Submit
+    flush_due: Callable[[], None] = nothing_to_flush
     tally: RunTally = field(default_factory=RunTally)
     error_samples: dict[str, list[str]] = field(default_factory=dict)
     close_reason: str | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,9 +31,10 @@ from kibaru.settings import Settings, load_settings
 from storage.db import open_store
 from storage.repository import finish_run, start_run, upsert_sources
 from storage.runs import claim_run
-from workers.ingest import open_ingestor
+from workers.ingest import Ingestor, open_ingestor
 
 Progress = Callable[[dict[str, Any]], None]
+log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 1.0
 
 
@@ -103,11 +105,13 @@ def run_crawl(
             options=options,
             known=never_known if refresh else stored_url_filter(store),
             submit=ingestor.submit,
+            flush_due=ingestor.flush_due,
         )
         try:
             stats = _crawl(settings, sources, context, progress)
             processed = ingestor.finish(progress=progress)
         except BaseException as exc:
+            _hand_on_what_is_stored(ingestor)
             with store.session() as session:
                 counts = {**context.tally.as_dict(), "error_samples": context.error_samples}
                 status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
@@ -122,6 +126,14 @@ def run_crawl(
         return CrawlSummary(run_id=run_id, status=status, counts=counts)
     finally:
         store.dispose()
+
+
+def _hand_on_what_is_stored(ingestor: Ingestor) -> None:
+    """Send the pages waiting in a batch when the crawl stops early (they are stored)."""
+    try:
+        ingestor.flush()
+    except Exception as exc:  # the stored pages stay pending; `kibaru reprocess` sends them
+        log.warning("could not hand on the last stored pages: %s", str(exc).splitlines()[0])
 
 
 def _crawl(

@@ -59,7 +59,13 @@ class Settings(BaseSettings):
         default=3600, ge=2, description="seconds before a lost worker's task is redelivered"
     )
     task_time_limit: int = Field(
-        default=600, ge=1, description="hard limit (seconds) of one page's processing task"
+        default=600, ge=1, description="hard limit (seconds) of one processing task"
+    )
+    process_batch: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="pages per processing task a crawl sends (1: one task per page)",
     )
     task_max_retries: int = Field(
         default=30, ge=0, description="retries of a task hit by a transient error (DB, Redis)"

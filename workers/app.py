@@ -11,12 +11,12 @@ Reliability choices, all in :func:`celery_config`:
   task has finished, and a task whose worker process died is requeued, never lost. Tasks are
   idempotent (every write is an upsert), so running one twice is harmless.
 * the broker's ``visibility_timeout`` (how long Redis waits before handing an unacknowledged
-  message to another worker) is longer than ``task_time_limit`` (the longest a page's task may
+  message to another worker) is longer than ``task_time_limit`` (the longest a processing task may
   run), so a slow task is never delivered twice while it still runs.
-* ``worker_prefetch_multiplier = 1``: a process worker reserves one page per process, so a
+* ``worker_prefetch_multiplier = 1``: a process worker reserves one task per process, so a
   killed worker strands as few messages as possible and load spreads evenly.
-* two queues, routed by task name: ``process`` (one task per page) and ``crawl`` (one spider
-  subprocess per crawl), so that operators scale them apart.
+* two queues, routed by task name: ``process`` (tasks of one page, or of a crawl's batch of
+  pages) and ``crawl`` (one spider subprocess per crawl), so that operators scale them apart.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from kibaru.settings import Settings, load_settings
 PROCESS_QUEUE = "process"
 CRAWL_QUEUE = "crawl"
 PROCESS_TASK = "kibaru.process_page"
+PROCESS_BATCH_TASK = "kibaru.process_pages"
 CRAWL_TASK = "kibaru.crawl"
 
 # Broker-less default so that importing the app never fails; `kibaru worker` refuses to run
@@ -78,6 +79,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_queues": (Queue(PROCESS_QUEUE), Queue(CRAWL_QUEUE)),
         "task_routes": {
             PROCESS_TASK: {"queue": PROCESS_QUEUE},
+            PROCESS_BATCH_TASK: {"queue": PROCESS_QUEUE},
             CRAWL_TASK: {"queue": CRAWL_QUEUE},
         },
         "task_publish_retry": True,

@@ -1,7 +1,10 @@
 """The broker ingestor: pages of a run go to Celery workers, and ``finish`` waits for them.
 
-``submit`` stores the raw page (compressed, under the run's id) and then sends a task carrying
-only the page id. Progress is read from the pages table (see :mod:`storage.runs`): a page is
+``submit`` stores the raw page (compressed, under the run's id) and queues its id; the ids go to
+the workers in batches of ``KIBARU_PROCESS_BATCH``, one task per batch (see
+:func:`workers.tasks.process_pages_task`). A batch is sent when it is full, when its oldest page
+has waited ``FLUSH_SECONDS`` (checked at each page and by the crawl's timer, ``flush_due``),
+and by ``finish``. Progress is read from the pages table (see :mod:`storage.runs`): a page is
 ``pending`` until a task records its outcome, so the count of pending pages of the run is exact
 whatever happens to workers or to Redis in the meantime, and a page processed twice is counted
 once.
@@ -10,7 +13,9 @@ A message can still be lost outright (a Redis restarted without persistence, a w
 before Redis recorded the delivery). ``finish`` therefore sends the tasks of pages that have
 stayed pending, with no progress at all, for longer than the broker's visibility timeout (by
 then Celery would have redelivered any message it still knew about). Tasks are idempotent, so
-a page sent twice this way is still stored once.
+a page sent twice this way is still stored once. The same resend covers the pages of a batch
+that was never sent because the crawl process died: they are stored, pending, and
+``kibaru reprocess`` sends them.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from storage.runs import (
     pending_among,
     pending_page_ids,
 )
-from workers.app import PROCESS_TASK, configure
+from workers.app import PROCESS_BATCH_TASK, PROCESS_TASK, configure
 from workers.page_rows import save_fetched_page
 from workers.stages.page import FetchedPage
 
@@ -38,6 +43,8 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[dict[str, int]], None]
 POLL_SECONDS = 0.5
+# The longest a stored page waits in the crawl for its batch to fill before it is sent.
+FLUSH_SECONDS = 1.0
 # Extra wait on top of the visibility timeout before pending pages are sent again.
 RESEND_MARGIN_SECONDS = 5.0
 
@@ -65,21 +72,50 @@ class BrokerIngestor:
             else settings.visibility_timeout + RESEND_MARGIN_SECONDS
         )
         self.page_ids: list[int] = []  # only kept when there is no run id to track by
+        self.batch_size = settings.process_batch
+        self.unsent: list[int] = []
+        self.unsent_since = 0.0
 
     def submit(self, page: FetchedPage) -> None:
-        """Store the raw page, then queue its task (the page is in the store first)."""
+        """Store the raw page, then queue its id (the page is in the store first)."""
         page_id = save_fetched_page(self.store, page, self.run_id)
         if self.run_id is None:
             self.page_ids.append(page_id)
-        self.send(page_id)
+        if not self.unsent:
+            self.unsent_since = time.monotonic()
+        self.unsent.append(page_id)
+        if len(self.unsent) >= self.batch_size:
+            self.flush()
+        else:
+            self.flush_due()
+
+    def flush_due(self) -> None:
+        """Send the queued ids if the oldest has waited ``FLUSH_SECONDS`` (a crawl's timer)."""
+        if self.unsent and time.monotonic() - self.unsent_since >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the queued ids now, as one task."""
+        if self.unsent:
+            batch, self.unsent = self.unsent, []
+            self.send_many(batch)
 
     def send(self, page_id: int) -> None:
-        """Queue the processing task of a stored page (routed to the ``process`` queue).
+        """Queue the processing task of one stored page (routed to the ``process`` queue).
 
         Progress is read from the pages table, never from task results: without
         ``ignore_result`` the client would also subscribe to each task's result in Redis.
         """
         self.app.send_task(PROCESS_TASK, args=[page_id], ignore_result=True)
+
+    def send_many(self, page_ids: list[int]) -> None:
+        """Queue the processing of stored pages, ``KIBARU_PROCESS_BATCH`` per task."""
+        for start in range(0, len(page_ids), self.batch_size):
+            batch = page_ids[start : start + self.batch_size]
+            if len(batch) == 1:
+                self.send(batch[0])
+            else:
+                self.app.send_task(PROCESS_BATCH_TASK, args=[batch], ignore_result=True)
 
     def states(self) -> dict[str, int]:
         """The run's pages by state."""
@@ -100,6 +136,7 @@ class BrokerIngestor:
         ``progress`` gets the counts (pages, articles, duplicates, rejected, failed, pending)
         at every poll. A database that does not answer for a while is waited for.
         """
+        self.flush()
         last_pending: int | None = None
         last_change = time.monotonic()
         while True:
@@ -131,5 +168,4 @@ class BrokerIngestor:
             "run %s: %d page(s) pending with no progress for %.0fs; sending their tasks again",
             self.run_id, len(stalled), self.resend_after,
         )  # fmt: skip
-        for page_id in stalled:
-            self.send(page_id)
+        self.send_many(stalled)

@@ -34,6 +34,12 @@ class Ingestor(Protocol):
     def submit(self, page: FetchedPage) -> None:
         """Hand one fetched page on (processed now, or queued)."""
 
+    def flush_due(self) -> None:
+        """Hand on the pages that have waited long enough for their batch (if it batches)."""
+
+    def flush(self) -> None:
+        """Hand on every page submitted so far (if it batches)."""
+
     def finish(self, progress: Progress | None = None) -> dict[str, int]:
         """Wait until every submitted page is processed; return counts by outcome."""
         ...
@@ -60,6 +66,12 @@ class EmbeddedIngestor:
         self.counts[counted] += 1
         if outcome.status == "duplicate":
             self.counts["duplicates"] += 1
+
+    def flush_due(self) -> None:
+        """Nothing waits: each page is processed as it is submitted."""
+
+    def flush(self) -> None:
+        """Nothing waits: each page is processed as it is submitted."""
 
     def finish(self, progress: Progress | None = None) -> dict[str, int]:
         result = dict(self.counts)

@@ -61,8 +61,7 @@ def rerun_pages(
         from workers.distributed import BrokerIngestor
 
         ingestor = BrokerIngestor(settings, store, run_id)
-        for page_id in page_ids:
-            ingestor.send(page_id)
+        ingestor.send_many(list(page_ids))
         return ingestor.finish(progress)
     dedup = open_dedup(settings, store)
     catalog = SourceCatalog(store)

@@ -1,19 +1,21 @@
 """The Celery tasks: thin shells over the plain functions.
 
-One task per page runs every stage in order (:func:`workers.pipeline.process_page`), rather
+One task runs every stage of a page in order (:func:`workers.pipeline.process_page`), rather
 than a chain of one task per stage: a Celery hop over Redis costs about 1.5 ms, more than
 cleaning a small page, and a chain would also ship the intermediate article between workers
 and multiply the points where a message can be lost or duplicated. The stages of one page are
-sequential anyway; parallelism comes from running many pages at once.
+sequential anyway; parallelism comes from running many pages at once. For the same reason a
+crawl sends its pages in batches of ``KIBARU_PROCESS_BATCH`` to one task.
 
 Tasks receive ids, never page bodies: the crawler stores the raw page first, the task loads it.
 Every write is idempotent (upserts), so a task delivered twice, or re-run after its worker
 died, leaves the same rows.
 
-* :func:`process_page_task` — runs :func:`workers.stored_pages.process_stored_page`;
-  transient errors (database or Redis unreachable) are retried with exponential backoff and
-  full jitter, up to ``task_max_retries``; permanent stage errors
-  are recorded by the pipeline as failed pages, never retried here.
+* :func:`process_page_task` (one page id) and :func:`process_pages_task` (a list of them) —
+  run :func:`workers.stored_pages.process_stored_page`; transient errors (database or Redis
+  unreachable) are retried with exponential backoff and full jitter, up to
+  ``task_max_retries``; permanent stage errors are recorded by the pipeline as failed pages,
+  never retried here.
 * :func:`crawl_task` — one crawl in a fresh subprocess (Twisted's reactor cannot restart
   inside a worker), under a per-source Redis lock with expiry; see :mod:`workers.crawl_job`.
 """
@@ -21,7 +23,9 @@ died, leaves the same rows.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import redis.exceptions
 import sqlalchemy.exc
@@ -33,7 +37,7 @@ from kibaru.settings import Settings
 from storage.db import StoreError
 from storage.models import Page
 from storage.repository import mark_page, record_failure
-from workers.app import CRAWL_TASK, PROCESS_TASK, app, settings_of
+from workers.app import CRAWL_TASK, PROCESS_BATCH_TASK, PROCESS_TASK, app, settings_of
 from workers.context import reset_worker_context, worker_context
 from workers.crawl_job import CrawlRequest, run_crawl_job
 from workers.stored_pages import process_stored_page
@@ -90,54 +94,113 @@ def process_one(page_id: int, settings: Settings) -> str:
     )
 
 
-def _give_up(page_id: int, settings: Settings, exc: BaseException, reason: str) -> None:
-    """Record a page whose trouble outlasted every retry, with ``reason`` (best effort)."""
+def _give_up(page_ids: list[int], settings: Settings, exc: BaseException, reason: str) -> None:
+    """Record pages whose trouble outlasted every retry, with ``reason`` (best effort)."""
     try:
         context = worker_context(settings)
         with context.store.session() as session:
-            row = session.get(Page, page_id)
-            if row is None:
-                return
-            record_failure(
-                session, url=row.url, stage="task", reason=reason,
-                error=repr(exc)[:2000], source=row.source, page_id=page_id, run_id=row.run_id,
-            )  # fmt: skip
-            mark_page(session, page_id, "failed", reason=f"task: {reason} ({exc!r})")
+            for page_id in page_ids:
+                row = session.get(Page, page_id)
+                if row is None or row.state != "pending":
+                    continue
+                record_failure(
+                    session, url=row.url, stage="task", reason=reason, error=repr(exc)[:2000],
+                    source=row.source, page_id=page_id, run_id=row.run_id,
+                )  # fmt: skip
+                mark_page(session, page_id, "failed", reason=f"task: {reason} ({exc!r})")
     except TRANSIENT_ERRORS:
-        log.error("page %s: could not record the failure either; it stays pending", page_id)
+        log.error("pages %s: could not record the failure either; they stay pending", page_ids)
+
+
+# Schedules a retry of the task on the given pages (raises celery's Retry): the pages,
+# how many retries the first of them has had, the error, the delay in seconds.
+RetryPages = Callable[[list[int], int, BaseException, int], NoReturn]
 
 
 @app.task(name=PROCESS_TASK, bind=True, max_retries=None)
 def process_page_task(self: Task, page_id: int) -> str:
     """Process one stored page (see :func:`process_stored_page`), retrying transient errors."""
-    settings = task_settings()
-    try:
-        return process_one(page_id, settings)
-    except SoftTimeLimitExceeded as exc:
-        # Over the time limit: a lock or a server slow to come back (transient), or a page
-        # that no stage can get through in time (permanent). A few more tries tell them apart.
-        _retry_unless_spent(self, page_id, settings, exc, TIME_LIMIT_RETRIES, "time_limit")
-        return "failed"
-    except TRANSIENT_ERRORS as exc:
-        _retry_unless_spent(
-            self, page_id, settings, exc, settings.task_max_retries, "retries_exhausted"
+
+    def retry(pages: list[int], retries: int, exc: BaseException, delay: int) -> NoReturn:
+        raise self.retry(exc=exc, countdown=delay)
+
+    outcomes = _process_in_order([page_id], int(self.request.retries or 0), retry)
+    return outcomes[0]
+
+
+@app.task(name=PROCESS_BATCH_TASK, bind=True, max_retries=None)
+def process_pages_task(
+    self: Task, page_ids: list[int], retries_of_first: int = 0
+) -> dict[str, int]:
+    """Process stored pages in order; return the count of each outcome.
+
+    A crawl sends its pages in batches (``KIBARU_PROCESS_BATCH``): the worker's cost per
+    message (fetching it from Redis, the acknowledgement bookkeeping, handing it to a pool
+    process) is larger than the stages' cost on a small page, and a batch pays it once. Each
+    page is still processed and committed on its own, so a batch delivered twice, or retried,
+    redoes only the pages that are still pending (the others come back ``skipped``). A retry
+    carries the pages not yet processed, and ``retries_of_first``, the retries of the page that
+    caused it: every page gets its own retries, wherever it sits in the batch.
+    """
+
+    def retry(pages: list[int], retries: int, exc: BaseException, delay: int) -> NoReturn:
+        raise self.retry(
+            args=[pages], kwargs={"retries_of_first": retries}, exc=exc, countdown=delay
         )
-        raise
+
+    return dict(Counter(_process_in_order(list(page_ids), retries_of_first, retry)))
+
+
+def _process_in_order(page_ids: list[int], retries_of_first: int, retry: RetryPages) -> list[str]:
+    """Process ``page_ids`` one after the other; return their outcomes.
+
+    A transient error retries the pages not yet processed, the failing one first, with
+    backoff; once its retries are spent they are recorded as failed (``retries_exhausted``) and
+    the error is raised. A page over the soft time limit is retried twice, then recorded as
+    failed (``time_limit``); the pages after it go on in a new execution, since the hard limit
+    is near.
+    """
+    settings = task_settings()
+    outcomes: list[str] = []
+    for position, page_id in enumerate(page_ids):
+        rest = page_ids[position:]
+        retries = retries_of_first if position == 0 else 0
+        try:
+            outcomes.append(process_one(page_id, settings))
+        except SoftTimeLimitExceeded as exc:
+            # Over the time limit: a lock or a server slow to come back (transient), or a page
+            # that no stage can get through in time (permanent). A few more tries tell them
+            # apart.
+            _retry_unless_spent(rest, retries, settings, exc, TIME_LIMIT_RETRIES, retry)
+            _give_up([page_id], settings, exc, "time_limit")
+            if rest[1:]:
+                retry(rest[1:], 0, exc, 0)
+            return [*outcomes, "failed"]
+        except TRANSIENT_ERRORS as exc:
+            _retry_unless_spent(rest, retries, settings, exc, settings.task_max_retries, retry)
+            _give_up(rest, settings, exc, "retries_exhausted")
+            raise
+    return outcomes
 
 
 def _retry_unless_spent(
-    task: Task, page_id: int, settings: Settings, exc: BaseException, attempts: int, reason: str
+    rest: list[int],
+    retries: int,
+    settings: Settings,
+    exc: BaseException,
+    attempts: int,
+    retry: RetryPages,
 ) -> None:
-    """Retry the task later (raises celery's Retry), with backoff and jitter; once ``attempts``
-    retries are spent, record the page as failed with ``reason`` and return."""
+    """Retry ``rest`` later (raises celery's Retry), with backoff and jitter; return once
+    ``attempts`` retries of its first page are spent (the caller gives the pages up)."""
     reset_worker_context()  # reconnect from scratch on the next attempt
-    retries = int(task.request.retries or 0)
     if retries >= attempts:
-        _give_up(page_id, settings, exc, reason)
+        log.error("page %s: %r after %d retries; giving up", rest[0], exc, retries)
         return
     delay = retry_delay(retries, settings)
-    log.warning("page %s: %r; retry %d in %ds", page_id, exc, retries + 1, delay)
-    raise task.retry(exc=exc, countdown=delay) from exc
+    others = f" (with the {len(rest) - 1} pages after it in its batch)" if len(rest) > 1 else ""
+    log.warning("page %s: %r; retry %d in %ds%s", rest[0], exc, retries + 1, delay, others)
+    retry(rest, retries + 1, exc, delay)
 
 
 @app.task(name=CRAWL_TASK, bind=True, acks_late=False, max_retries=None)

@@ -7,6 +7,7 @@ import pytest
 import redis
 import sqlalchemy.exc
 from celery import Celery
+from celery.exceptions import SoftTimeLimitExceeded
 
 from kibaru.settings import Settings
 from storage.db import Store
@@ -23,7 +24,14 @@ from storage.runs import (
     unresolved_failures,
 )
 from workers import tasks
-from workers.app import CRAWL_TASK, PROCESS_TASK, WorkerConfigError, celery_config, configure
+from workers.app import (
+    CRAWL_TASK,
+    PROCESS_BATCH_TASK,
+    PROCESS_TASK,
+    WorkerConfigError,
+    celery_config,
+    configure,
+)
 from workers.crawl_job import CrawlRequest, SourceBusy, crawl_command, run_crawl_job, source_locks
 from workers.schedule import ScheduleError, beat_schedule, parse_cron
 
@@ -35,6 +43,7 @@ def test_celery_config_is_reliable_by_default() -> None:
     assert config["worker_prefetch_multiplier"] == 1
     assert config["broker_transport_options"]["visibility_timeout"] > config["task_time_limit"]
     assert config["task_routes"][PROCESS_TASK] == {"queue": "process"}
+    assert config["task_routes"][PROCESS_BATCH_TASK] == {"queue": "process"}
     assert config["task_routes"][CRAWL_TASK] == {"queue": "crawl"}
     assert config["result_backend"] == "redis://127.0.0.1:6379/10"
 
@@ -101,7 +110,7 @@ def test_a_page_whose_transient_error_outlasts_every_retry_is_recorded(
 
     monkeypatch.setattr(tasks, "process_one", down)
     monkeypatch.setattr(tasks, "reset_worker_context", lambda: None)
-    monkeypatch.setattr(tasks, "_give_up", lambda page_id, *_: given_up.append(page_id))
+    monkeypatch.setattr(tasks, "_give_up", lambda page_ids, *_: given_up.extend(page_ids))
     result = tasks.process_page_task.apply(args=[9])
     with pytest.raises(redis.exceptions.ConnectionError):
         result.get()
@@ -122,6 +131,128 @@ def test_permanent_errors_are_not_retried(
     with pytest.raises(KeyError):
         tasks.process_page_task.apply(args=[3]).get()
     assert attempts == [3]
+
+
+def test_a_batch_processes_its_pages_in_order(
+    monkeypatch: pytest.MonkeyPatch, restore_app: object
+) -> None:
+    _eager_app(monkeypatch)
+    seen: list[int] = []
+
+    def process(page_id: int, settings: Settings) -> str:
+        seen.append(page_id)
+        return "duplicate" if page_id == 2 else "stored"
+
+    monkeypatch.setattr(tasks, "process_one", process)
+    assert tasks.process_pages_task.apply(args=[[1, 2, 3]]).get() == {"stored": 2, "duplicate": 1}
+    assert seen == [1, 2, 3]
+
+
+def test_a_batch_retries_from_the_failing_page_with_its_own_retries(
+    monkeypatch: pytest.MonkeyPatch, restore_app: object
+) -> None:
+    _eager_app(monkeypatch, task_max_retries=2)
+    attempts: list[int] = []
+    given_up: list[int] = []
+    failures = {2: 2, 3: 2}  # pages 2 and 3 each fail twice: within their own 2 retries
+
+    def flaky(page_id: int, settings: Settings) -> str:
+        attempts.append(page_id)
+        if failures.get(page_id):
+            failures[page_id] -= 1
+            raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("server closed"))
+        return "stored"
+
+    monkeypatch.setattr(tasks, "process_one", flaky)
+    monkeypatch.setattr(tasks, "reset_worker_context", lambda: None)
+    monkeypatch.setattr(tasks, "_give_up", lambda page_ids, *_: given_up.extend(page_ids))
+    tasks.process_pages_task.apply(args=[[1, 2, 3, 4]]).get()
+    assert attempts == [1, 2, 2, 2, 3, 3, 3, 4]  # page 1 is never redone
+    assert given_up == []
+
+
+def test_a_batch_whose_page_outlasts_every_retry_gives_up_the_rest(
+    monkeypatch: pytest.MonkeyPatch, restore_app: object
+) -> None:
+    _eager_app(monkeypatch, task_max_retries=1)
+    given_up: list[int] = []
+
+    def down_from_page_2(page_id: int, settings: Settings) -> str:
+        if page_id >= 2:
+            raise redis.exceptions.ConnectionError("Connection refused")
+        return "stored"
+
+    monkeypatch.setattr(tasks, "process_one", down_from_page_2)
+    monkeypatch.setattr(tasks, "reset_worker_context", lambda: None)
+    monkeypatch.setattr(tasks, "_give_up", lambda page_ids, *_: given_up.extend(page_ids))
+    with pytest.raises(redis.exceptions.ConnectionError):
+        tasks.process_pages_task.apply(args=[[1, 2, 3]]).get()
+    assert given_up == [2, 3]
+
+
+def test_a_page_over_the_time_limit_fails_alone_and_its_batch_goes_on(
+    monkeypatch: pytest.MonkeyPatch, restore_app: object
+) -> None:
+    _eager_app(monkeypatch)
+    attempts: list[int] = []
+    given_up: list[int] = []
+
+    def slow_page_2(page_id: int, settings: Settings) -> str:
+        attempts.append(page_id)
+        if page_id == 2:
+            raise SoftTimeLimitExceeded()
+        return "stored"
+
+    monkeypatch.setattr(tasks, "process_one", slow_page_2)
+    monkeypatch.setattr(tasks, "reset_worker_context", lambda: None)
+    monkeypatch.setattr(tasks, "_give_up", lambda page_ids, *_: given_up.extend(page_ids))
+    tasks.process_pages_task.apply(args=[[1, 2, 3]]).get()
+    assert attempts == [1, 2, 2, 2, 3]  # retried twice (TIME_LIMIT_RETRIES), then given up
+    assert given_up == [2]
+
+
+class _RecordingApp:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, list[object]]] = []
+
+    def send_task(self, name: str, args: list[object], **options: object) -> None:
+        self.sent.append((name, args))
+
+
+def test_the_broker_ingestor_sends_pages_in_batches(
+    monkeypatch: pytest.MonkeyPatch, restore_app: object
+) -> None:
+    from workers import distributed
+    from workers.stages.page import FetchedPage
+
+    settings = Settings(broker_url="redis://127.0.0.1:6379/15", process_batch=3)
+    ingestor = distributed.BrokerIngestor(settings, store=None, run_id=1)  # type: ignore[arg-type]
+    app = _RecordingApp()
+    ingestor.app = app  # type: ignore[assignment]
+    stored = iter(range(100, 200))
+    monkeypatch.setattr(distributed, "save_fetched_page", lambda *_: next(stored))
+    clock = [1000.0]
+    monkeypatch.setattr(distributed.time, "monotonic", lambda: clock[0])
+    page = FetchedPage(url="https://www.aps.sn/a", source="aps", body=b"<html></html>")
+
+    for _ in range(4):
+        ingestor.submit(page)
+    assert app.sent == [(PROCESS_BATCH_TASK, [[100, 101, 102]])]  # full batch; 103 waits
+    ingestor.flush_due()
+    assert len(app.sent) == 1  # 103 has not waited long enough
+    clock[0] += distributed.FLUSH_SECONDS
+    ingestor.flush_due()
+    assert app.sent[1:] == [(PROCESS_TASK, [103])]  # a batch of one is a page task
+    ingestor.submit(page)
+    ingestor.submit(page)
+    ingestor.flush()
+    assert app.sent[2:] == [(PROCESS_BATCH_TASK, [[104, 105]])]
+    ingestor.send_many([1, 2, 3, 4, 5, 6, 7])
+    assert app.sent[3:] == [
+        (PROCESS_BATCH_TASK, [[1, 2, 3]]),
+        (PROCESS_BATCH_TASK, [[4, 5, 6]]),
+        (PROCESS_TASK, [7]),
+    ]
 
 
 def test_cron_expressions() -> None:
