@@ -153,7 +153,14 @@ class WorkerRun:
 
 
 def broker_run(
-    sources: Path, tmp: Path, concurrencies: list[int], pages: int, label: str, *, backlog: bool
+    sources: Path,
+    tmp: Path,
+    concurrencies: list[int],
+    pages: int,
+    label: str,
+    *,
+    backlog: bool,
+    batch: int | None = None,
 ) -> WorkerRun:
     """A broker-mode crawl with workers of ``concurrencies`` (one ``kibaru worker`` each).
 
@@ -164,6 +171,8 @@ def broker_run(
     database = create_database()
     fresh_redis()
     env = kibaru_environment(KIBARU_DATABASE_URL=database, KIBARU_BROKER_URL=BROKER)
+    if batch is not None:
+        env["KIBARU_PROCESS_BATCH"] = str(batch)
     workers: list[Worker] = []
     crawl: list[Measure] = []
 
@@ -258,6 +267,10 @@ def main() -> int:
         "the first is the full run, the median ratio over the rounds is reported",
     )  # fmt: skip
     parser.add_argument(
+        "--per-page-baseline", action="store_true",
+        help="also measure 2 workers with one task per page (KIBARU_PROCESS_BATCH=1)",
+    )  # fmt: skip
+    parser.add_argument(
         "--extract-alone", choices=["trafilatura", "kibaru"], help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -280,6 +293,11 @@ def main() -> int:
             print(f"  {embedded.name}: {embedded.rate:.0f} pages/s", flush=True)
             for label, concurrencies in configurations:
                 run = broker_run(sources, tmp, concurrencies, args.pages, label, backlog=False)
+                runs[label] = run
+                print(f"  {label}: {run.measure.rate:.0f} pages/s end to end", flush=True)
+            if args.per_page_baseline:
+                label = "2 workers (concurrency 2), one task per page"
+                run = broker_run(sources, tmp, [2], args.pages, label, backlog=False, batch=1)
                 runs[label] = run
                 print(f"  {label}: {run.measure.rate:.0f} pages/s end to end", flush=True)
             for label, concurrencies in [] if args.no_backlog else configurations:

@@ -139,7 +139,11 @@ def _hand_on_what_is_stored(ingestor: Ingestor) -> None:
 def _crawl(
     settings: Settings, sources: list[Source], context: CrawlContext, progress: Progress | None
 ) -> dict[str, Any]:
-    process = CrawlerProcess(scrapy_settings(settings, sources))
+    scrapy_options = scrapy_settings(settings, sources)
+    process = CrawlerProcess(scrapy_options)
+    # Scrapy's LOG_LEVEL filters at its handler only: every page would still build DEBUG
+    # records ("Crawled", "Scraped from" with the whole page) for the handler to drop.
+    logging.getLogger("scrapy").setLevel(scrapy_options["LOG_LEVEL"])
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, context=context)
     ticker = None

@@ -7,7 +7,6 @@ import typer
 
 from kibaru.cli.common import console, fail, get_settings
 from storage.db import StoreError, open_store
-from workers.dedup import open_dedup
 
 dedup_app = typer.Typer(help="Maintain the duplicate index.", no_args_is_help=True)
 
@@ -30,6 +29,8 @@ def rebuild() -> None:
         store = open_store(settings.database_url)
     except StoreError as exc:
         fail(str(exc))
+    from workers.dedup import open_dedup  # the stages load in a second: only when needed
+
     dedup = open_dedup(settings, store)
     try:
         count = dedup.rebuild()

@@ -16,7 +16,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import typer
@@ -26,9 +26,11 @@ from crawler.urls import host_of, is_within
 from kibaru.cli.common import fail, get_settings
 from kibaru.cli.sources import SOURCES_OPTION, registry_for
 from kibaru.settings import Settings
-from workers.extract import SourceInfo, extract_record, source_info
 from workers.stages.errors import StageError
 from workers.stages.page import FetchedPage
+
+if TYPE_CHECKING:
+    from workers.extract import SourceInfo
 
 FETCH_TIMEOUT_S = 30
 
@@ -114,6 +116,8 @@ def extract_one(
     settings: Settings,
 ) -> dict[str, Any]:
     """The record of one input, or ``{"path", "url", "error"}`` when it cannot be had."""
+    from workers.extract import extract_record  # the stages load in a second: only when needed
+
     try:
         page = _load(path_or_url, url, settings)
         entry = registry.get(source_id) if source_id else _source_for(page.address, registry)
@@ -173,6 +177,8 @@ def _source_for(address: str, registry: Mapping[str, Source]) -> Source | None:
 def _info(entry: Source | None) -> SourceInfo | None:
     if entry is None:
         return None
+    from workers.extract import source_info
+
     return source_info(
         id=entry.id, name=entry.name, country=entry.country, language=entry.language,
         selectors=entry.selectors,
