@@ -194,7 +194,8 @@ def _print_status(report: dict[str, Any]) -> None:
         console.print(f"[red]broker unreachable:[/] {report['broker_error']}", highlight=False)
     else:
         queues = ", ".join(f"{name}={depth}" for name, depth in report["queues"].items())
-        console.print(f"queues: {queues}", highlight=False)
+        # Messages, not pages: a crawl's process task carries a batch of KIBARU_PROCESS_BATCH.
+        console.print(f"queued tasks: {queues}", highlight=False)
         workers = report["workers"]
         console.print(f"workers alive: {len(workers)} {' '.join(workers)}", highlight=False)
     table = Table(title="sources")
