@@ -9,6 +9,7 @@ what the site holds (:func:`assert_site_stored_once`).
 
 from __future__ import annotations
 
+import itertools
 import socket
 import subprocess
 import threading
@@ -39,7 +40,7 @@ from tests.workers.processes import (
     wait_until,
 )
 from tests.workers.site import Site, build_site
-from workers.app import PROCESS_TASK, configure
+from workers.app import PROCESS_BATCH_TASK, PROCESS_TASK, configure
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -219,6 +220,10 @@ def test_postgresql_unreachable_for_a_while_loses_no_page(
         proxy.close()
 
 
+def _batches(page_ids: list[int], size: int) -> list[list[int]]:
+    return [page_ids[start : start + size] for start in range(0, len(page_ids), size)]
+
+
 def test_the_same_task_delivered_twice_stores_each_page_once(
     site: Site, broker_env: dict[str, str], start_worker: Callable[..., Worker]
 ) -> None:
@@ -229,7 +234,8 @@ def test_the_same_task_delivered_twice_stores_each_page_once(
     before = stored_records(env["KIBARU_DATABASE_URL"])
 
     # Every page pending again, and its task sent twice: the two workers get both copies of
-    # many of them at the same moment.
+    # many of them at the same moment. Half the pages go one task per page, the other half in
+    # batches (as a crawl sends them), the second copy cut at other places than the first.
     store = open_store(env["KIBARU_DATABASE_URL"])
     try:
         with store.session() as session:
@@ -238,9 +244,16 @@ def test_the_same_task_delivered_twice_stores_each_page_once(
     finally:
         store.dispose()
     app = configure(Settings(broker_url=env["KIBARU_BROKER_URL"]))
-    for page_id in page_ids:
+    single, batched = page_ids[: len(page_ids) // 2], page_ids[len(page_ids) // 2 :]
+    for page_id in single:
         app.send_task(PROCESS_TASK, args=[page_id])
         app.send_task(PROCESS_TASK, args=[page_id])
+    first_cuts = _batches(batched, 5)
+    second_cuts = [batched[:2], *_batches(batched[2:], 5)]
+    for pair in itertools.zip_longest(first_cuts, second_cuts):
+        for batch in pair:
+            if batch:
+                app.send_task(PROCESS_BATCH_TASK, args=[batch])
     database_url = env["KIBARU_DATABASE_URL"]
     broker = redis.Redis.from_url(env["KIBARU_BROKER_URL"])
     wait_until(lambda: broker.llen("process") == 0, 120, "both deliveries to be taken")
