@@ -198,6 +198,19 @@ def read_page(connection: Session | Connection, page_id: int) -> Row[Any] | None
     return connection.execute(select(PAGES).where(PAGES.c.id == page_id)).first()
 
 
+def read_pages(connection: Session | Connection, page_ids: Iterable[int]) -> dict[int, Row[Any]]:
+    """The ``pages`` rows of ``page_ids`` by id (ids not in the store are left out); one
+    statement per 500 ids."""
+    wanted = list(dict.fromkeys(page_ids))
+    rows: dict[int, Row[Any]] = {}
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        rows.update((row.id, row) for row in connection.execute(
+            select(PAGES).where(PAGES.c.id.in_(chunk))
+        ))  # fmt: skip
+    return rows
+
+
 def mark_page(
     session: Session, page_id: int, state: str, *, reason: str | None = None,
     article_id: str | None = None,

@@ -6,13 +6,14 @@ they are atomic by themselves, and every page pays for them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Row
 
 from storage.db import Store
 from storage.models import Page
-from storage.repository import page_body, read_page, save_page
+from storage.repository import page_body, read_page, read_pages, save_page
 from workers.stages.page import FetchedPage
 
 
@@ -30,6 +31,12 @@ def load_stored_page(store: Store, page_id: int) -> Row[Any] | None:
     """The stored row of page ``page_id`` (None when it is not in the store)."""
     with store.autocommit() as connection:
         return read_page(connection, page_id)
+
+
+def load_stored_pages(store: Store, page_ids: Iterable[int]) -> dict[int, Row[Any]]:
+    """The stored rows of ``page_ids`` by id, in one statement (a task's batch of pages)."""
+    with store.autocommit() as connection:
+        return read_pages(connection, page_ids)
 
 
 def fetched_page(page_row: Page | Row[Any]) -> FetchedPage:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Row
 
 from kibaru.settings import Settings
 from storage.db import Store
@@ -24,15 +27,22 @@ Progress = Callable[[dict[str, int]], None]
 
 
 def process_stored_page(
-    page_id: int, *, store: Store, dedup: Deduplicator, catalog: SourceCatalog
+    page_id: int,
+    *,
+    store: Store,
+    dedup: Deduplicator,
+    catalog: SourceCatalog,
+    row: Row[Any] | None = None,
 ) -> str:
     """Run the stages on stored page ``page_id``; return its outcome.
 
-    Returns ``"skipped"`` when the page is no longer pending (an earlier delivery of the same
-    task processed it) and ``"missing"`` when it is not in the store. Transient errors
-    (database or Redis unreachable) propagate.
+    ``row`` is the page's stored row when the caller read it already (with the rest of a
+    batch); otherwise it is read here. Returns ``"skipped"`` when the page is no longer pending
+    (an earlier delivery of the same task processed it) and ``"missing"`` when it is not in the
+    store. Transient errors (database or Redis unreachable) propagate.
     """
-    row = load_stored_page(store, page_id)
+    if row is None:
+        row = load_stored_page(store, page_id)
     if row is None:
         log.warning("page %s is not in the store (deleted?); nothing to process", page_id)
         return "missing"

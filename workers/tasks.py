@@ -32,6 +32,7 @@ import sqlalchemy.exc
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
+from sqlalchemy import Row
 
 from kibaru.settings import Settings
 from storage.db import StoreError
@@ -40,6 +41,7 @@ from storage.repository import mark_page, record_failure
 from workers.app import CRAWL_TASK, PROCESS_BATCH_TASK, PROCESS_TASK, app, settings_of
 from workers.context import reset_worker_context, worker_context
 from workers.crawl_job import CrawlRequest, run_crawl_job
+from workers.page_rows import load_stored_pages
 from workers.stored_pages import process_stored_page
 
 log = logging.getLogger(__name__)
@@ -86,12 +88,18 @@ def retry_delay(retries: int, settings: Settings) -> int:
     )
 
 
-def process_one(page_id: int, settings: Settings) -> str:
-    """Process stored page ``page_id`` with this process's resources; return its outcome."""
+def process_one(page_id: int, settings: Settings, row: Row[Any] | None = None) -> str:
+    """Process stored page ``page_id`` (its ``row`` if read already) with this process's
+    resources; return its outcome."""
     context = worker_context(settings)
     return process_stored_page(
-        page_id, store=context.store, dedup=context.dedup, catalog=context.catalog
+        page_id, store=context.store, dedup=context.dedup, catalog=context.catalog, row=row
     )
+
+
+def read_batch(page_ids: list[int], settings: Settings) -> dict[int, Row[Any]]:
+    """The stored rows of a batch, in one statement instead of one per page."""
+    return load_stored_pages(worker_context(settings).store, page_ids)
 
 
 def _give_up(page_ids: list[int], settings: Settings, exc: BaseException, reason: str) -> None:
@@ -162,11 +170,16 @@ def _process_in_order(page_ids: list[int], retries_of_first: int, retry: RetryPa
     """
     settings = task_settings()
     outcomes: list[str] = []
+    rows: dict[int, Row[Any]] = {}
     for position, page_id in enumerate(page_ids):
         rest = page_ids[position:]
         retries = retries_of_first if position == 0 else 0
         try:
-            outcomes.append(process_one(page_id, settings))
+            if position == 0 and len(page_ids) > 1:
+                rows = read_batch(page_ids, settings)
+            # A row read with the batch may be a little stale: at worst a page processed
+            # meanwhile by another delivery is processed again, which stores the same rows.
+            outcomes.append(process_one(page_id, settings, rows.pop(page_id, None)))
         except SoftTimeLimitExceeded as exc:
             # Over the time limit: a lock or a server slow to come back (transient), or a page
             # that no stage can get through in time (permanent). A few more tries tell them

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from storage.db import Store
-from workers.page_rows import fetched_page, load_stored_page, save_fetched_page
+from workers.page_rows import fetched_page, load_stored_page, load_stored_pages, save_fetched_page
 from workers.stages.page import FetchedPage
 
 PAGE = FetchedPage(
@@ -39,3 +40,11 @@ def test_saving_again_refreshes_the_same_row(store: Store) -> None:
 
 def test_a_missing_page_loads_as_none(store: Store) -> None:
     assert load_stored_page(store, 424242) is None
+
+
+def test_a_batch_of_pages_loads_in_one_go(store: Store) -> None:
+    pages = [replace(PAGE, url=f"{PAGE.url}-{n}", body=f"<p>{n}</p>".encode()) for n in range(3)]
+    ids = [save_fetched_page(store, page, run_id=None) for page in pages]
+    rows = load_stored_pages(store, [ids[2], 424242, ids[0], ids[1]])
+    assert sorted(rows) == sorted(ids)  # the missing id is left out
+    assert [fetched_page(rows[page_id]) for page_id in ids] == pages

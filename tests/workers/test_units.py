@@ -72,6 +72,7 @@ def test_retry_delay_grows_exponentially_under_a_cap_with_jitter() -> None:
 def _eager_app(monkeypatch: pytest.MonkeyPatch, **settings: object) -> None:
     configure(Settings(**settings), tasks.app)  # type: ignore[arg-type]
     monkeypatch.setattr(tasks, "retry_delay", lambda retries, settings: 0)
+    monkeypatch.setattr(tasks, "read_batch", lambda page_ids, settings: {})
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def test_transient_errors_are_retried_until_the_page_goes_through(
     _eager_app(monkeypatch, task_max_retries=5)
     attempts: list[int] = []
 
-    def flaky(page_id: int, settings: Settings) -> str:
+    def flaky(page_id: int, settings: Settings, row: object = None) -> str:
         attempts.append(page_id)
         if len(attempts) < 3:
             raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("server closed"))
@@ -105,7 +106,7 @@ def test_a_page_whose_transient_error_outlasts_every_retry_is_recorded(
     _eager_app(monkeypatch, task_max_retries=2)
     given_up: list[int] = []
 
-    def down(page_id: int, settings: Settings) -> str:
+    def down(page_id: int, settings: Settings, row: object = None) -> str:
         raise redis.exceptions.ConnectionError("Connection refused")
 
     monkeypatch.setattr(tasks, "process_one", down)
@@ -123,7 +124,7 @@ def test_permanent_errors_are_not_retried(
     _eager_app(monkeypatch, task_max_retries=5)
     attempts: list[int] = []
 
-    def broken(page_id: int, settings: Settings) -> str:
+    def broken(page_id: int, settings: Settings, row: object = None) -> str:
         attempts.append(page_id)
         raise KeyError("a bug, not an outage")
 
@@ -137,15 +138,17 @@ def test_a_batch_processes_its_pages_in_order(
     monkeypatch: pytest.MonkeyPatch, restore_app: object
 ) -> None:
     _eager_app(monkeypatch)
-    seen: list[int] = []
+    seen: list[tuple[int, object]] = []
 
-    def process(page_id: int, settings: Settings) -> str:
-        seen.append(page_id)
+    def process(page_id: int, settings: Settings, row: object = None) -> str:
+        seen.append((page_id, row))
         return "duplicate" if page_id == 2 else "stored"
 
     monkeypatch.setattr(tasks, "process_one", process)
+    # The batch's rows are read in one go; a page missing from them is read on its own.
+    monkeypatch.setattr(tasks, "read_batch", lambda ids, settings: {1: "row 1", 3: "row 3"})
     assert tasks.process_pages_task.apply(args=[[1, 2, 3]]).get() == {"stored": 2, "duplicate": 1}
-    assert seen == [1, 2, 3]
+    assert seen == [(1, "row 1"), (2, None), (3, "row 3")]
 
 
 def test_a_batch_retries_from_the_failing_page_with_its_own_retries(
@@ -156,7 +159,7 @@ def test_a_batch_retries_from_the_failing_page_with_its_own_retries(
     given_up: list[int] = []
     failures = {2: 2, 3: 2}  # pages 2 and 3 each fail twice: within their own 2 retries
 
-    def flaky(page_id: int, settings: Settings) -> str:
+    def flaky(page_id: int, settings: Settings, row: object = None) -> str:
         attempts.append(page_id)
         if failures.get(page_id):
             failures[page_id] -= 1
@@ -177,7 +180,7 @@ def test_a_batch_whose_page_outlasts_every_retry_gives_up_the_rest(
     _eager_app(monkeypatch, task_max_retries=1)
     given_up: list[int] = []
 
-    def down_from_page_2(page_id: int, settings: Settings) -> str:
+    def down_from_page_2(page_id: int, settings: Settings, row: object = None) -> str:
         if page_id >= 2:
             raise redis.exceptions.ConnectionError("Connection refused")
         return "stored"
@@ -197,7 +200,7 @@ def test_a_page_over_the_time_limit_fails_alone_and_its_batch_goes_on(
     attempts: list[int] = []
     given_up: list[int] = []
 
-    def slow_page_2(page_id: int, settings: Settings) -> str:
+    def slow_page_2(page_id: int, settings: Settings, row: object = None) -> str:
         attempts.append(page_id)
         if page_id == 2:
             raise SoftTimeLimitExceeded()
