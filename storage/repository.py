@@ -83,7 +83,8 @@ _REFRESHED = (
 
 
 def upsert_article(session: Session, record: Mapping[str, Any]) -> tuple[str, bool]:
-    """Store one article record keyed by ``canonical_url``; return (id, inserted).
+    """Store one article record keyed by its canonical URL (through the id derived from it);
+    return (id, inserted).
 
     ``record`` has the article-record fields (``id`` optional: it is derived from the canonical
     URL) and optionally ``signature``, ``page_id``, ``run_id``. Running it twice, or from two
@@ -188,19 +189,14 @@ def save_page(
 
 
 def page_body(page: Page | Row[Any]) -> bytes:
-    """The raw bytes of a stored page (an ORM row or a :func:`read_page` row)."""
+    """The raw bytes of a stored page (an ORM row or a :func:`read_pages` row)."""
     return gzip.decompress(page.body_gz)
 
 
-def read_page(connection: Session | Connection, page_id: int) -> Row[Any] | None:
-    """The ``pages`` row ``page_id`` (every column, as attributes), or None. One statement,
-    without the ORM: this is the first read of every processing task."""
-    return connection.execute(select(PAGES).where(PAGES.c.id == page_id)).first()
-
-
 def read_pages(connection: Session | Connection, page_ids: Iterable[int]) -> dict[int, Row[Any]]:
-    """The ``pages`` rows of ``page_ids`` by id (ids not in the store are left out); one
-    statement per 500 ids."""
+    """The ``pages`` rows of ``page_ids`` by id (every column, as attributes; ids not in the
+    store are left out). One statement per 500 ids, without the ORM: this is the first read of
+    every processing task."""
     wanted = list(dict.fromkeys(page_ids))
     rows: dict[int, Row[Any]] = {}
     for start in range(0, len(wanted), BATCH):

@@ -13,16 +13,14 @@ A message can still be lost outright (a Redis restarted without persistence, a w
 before Redis recorded the delivery). ``finish`` therefore sends the tasks of pages that have
 stayed pending, with no progress at all, for longer than the broker's visibility timeout (by
 then Celery would have redelivered any message it still knew about). Tasks are idempotent, so
-a page sent twice this way is still stored once. The same resend covers the pages of a batch
-that was never sent because the crawl process died: they are stored, pending, and
-``kibaru reprocess`` sends them.
+a page sent twice this way is still stored once. The pages of a batch never sent because the
+crawl process died (at most one batch) stay stored and pending; ``kibaru reprocess`` sends them.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 import sqlalchemy.exc
 
@@ -36,12 +34,12 @@ from storage.runs import (
     pending_page_ids,
 )
 from workers.app import PROCESS_BATCH_TASK, PROCESS_TASK, configure
+from workers.ingest import Progress
 from workers.page_rows import save_fetched_page
 from workers.stages.page import FetchedPage
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[dict[str, int]], None]
 POLL_SECONDS = 0.5
 # The longest a stored page waits in the crawl for its batch to fill before it is sent.
 FLUSH_SECONDS = 1.0

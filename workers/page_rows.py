@@ -13,7 +13,7 @@ from sqlalchemy import Row
 
 from storage.db import Store
 from storage.models import Page
-from storage.repository import page_body, read_page, read_pages, save_page
+from storage.repository import page_body, read_pages, save_page
 from workers.stages.page import FetchedPage
 
 
@@ -29,8 +29,7 @@ def save_fetched_page(store: Store, page: FetchedPage, run_id: int | None) -> in
 
 def load_stored_page(store: Store, page_id: int) -> Row[Any] | None:
     """The stored row of page ``page_id`` (None when it is not in the store)."""
-    with store.autocommit() as connection:
-        return read_page(connection, page_id)
+    return load_stored_pages(store, [page_id]).get(page_id)
 
 
 def load_stored_pages(store: Store, page_ids: Iterable[int]) -> dict[int, Row[Any]]:

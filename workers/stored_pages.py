@@ -8,7 +8,7 @@ processes them: in this process without a broker, through the workers with one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row
@@ -17,13 +17,13 @@ from kibaru.settings import Settings
 from storage.db import Store
 from storage.runs import assign_pages_to_run, outcome_counts, page_state_counts
 from workers.dedup import Deduplicator, open_dedup
+from workers.ingest import Progress
 from workers.page_rows import fetched_page, load_stored_page
 from workers.pipeline import process_page
 from workers.sources import SourceCatalog
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[dict[str, int]], None]
 
 
 def process_stored_page(
