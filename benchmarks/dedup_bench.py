@@ -46,8 +46,6 @@ sys.path.insert(0, str(ROOT))
 from storage.db import open_store  # noqa: E402
 from storage.repository import article_id_for  # noqa: E402
 from tests.dedup.conftest import process  # noqa: E402
-from workers.dedup import Deduplicator  # noqa: E402
-from workers.dedup_index import RedisIndex  # noqa: E402
 from workers.stages.dedup.decide import Rules  # noqa: E402
 from workers.stages.dedup.entry import band_keys  # noqa: E402
 from workers.stages.dedup.evaluate import PairScores, pairwise_scores  # noqa: E402
@@ -57,6 +55,8 @@ from workers.stages.dedup.fingerprint import (  # noqa: E402
     to_signature_bytes,
 )
 from workers.stages.dedup.normalise import tokens  # noqa: E402
+from workers.stages.dedup.redis_index import RedisIndex  # noqa: E402
+from workers.stages.dedup.service import Deduplicator  # noqa: E402
 
 SYNDICATION = ROOT / "tests" / "fixtures" / "syndication" / "syndication.jsonl"
 PREFIX = "kibaru:dedup:"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from kibaru.settings import Settings
 from storage.db import Store, open_store
-from workers.dedup import Deduplicator, open_dedup
 from workers.sources import SourceCatalog
+from workers.stages.dedup.service import Deduplicator, open_dedup
 
 
 @dataclass

@@ -6,11 +6,11 @@ from collections import Counter
 
 from storage.db import Store
 from storage.runs import outcome_counts, page_state_counts
-from workers.dedup import Deduplicator
 from workers.ingest import Progress
 from workers.page_rows import save_fetched_page
 from workers.pipeline import process_page
 from workers.sources import SourceCatalog
+from workers.stages.dedup.service import Deduplicator
 from workers.stages.page import FetchedPage
 
 

@@ -49,7 +49,7 @@ def open_ingestor(settings: Settings, store: Store, run_id: int | None) -> Inges
         from workers.distributed import BrokerIngestor
 
         return BrokerIngestor(settings, store, run_id)
-    from workers.dedup import open_dedup
     from workers.embedded import EmbeddedIngestor
+    from workers.stages.dedup.service import open_dedup
 
     return EmbeddedIngestor(store, open_dedup(settings, store), run_id)

@@ -21,8 +21,8 @@ from typing import Literal
 from storage.db import Store
 from storage.processed import save_processed
 from storage.repository import article_id_for, mark_page, record_failure
-from workers.dedup import Deduplicator
 from workers.extract import SourceInfo, extract_record
+from workers.stages.dedup.service import Deduplicator
 from workers.stages.errors import PageRejected, StageError
 from workers.stages.page import FetchedPage
 

@@ -29,7 +29,8 @@ def rebuild() -> None:
         store = open_store(settings.database_url)
     except StoreError as exc:
         fail(str(exc))
-    from workers.dedup import open_dedup  # the stages load in a second: only when needed
+    # The stages load in a second: only when needed.
+    from workers.stages.dedup.service import open_dedup
 
     dedup = open_dedup(settings, store)
     try:

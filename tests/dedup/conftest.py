@@ -18,7 +18,7 @@ import redis
 
 from storage.repository import article_id_for
 from tests.conftest import real_redis
-from workers.dedup_index import RedisIndex
+from workers.stages.dedup.redis_index import RedisIndex
 
 SYNDICATION = Path(__file__).parents[1] / "fixtures" / "syndication" / "syndication.jsonl"
 DEDUP_REDIS_URL = os.environ.get("KIBARU_TEST_DEDUP_REDIS_URL", "redis://127.0.0.1:6379/15")

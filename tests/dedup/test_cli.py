@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from storage.db import open_store
 from storage.models import DedupBucket
 from tests.dedup.conftest import DEDUP_REDIS_URL, process, record
-from workers.dedup import Deduplicator
-from workers.dedup_index import RedisIndex
 from workers.stages.dedup.decide import Rules
+from workers.stages.dedup.redis_index import RedisIndex
+from workers.stages.dedup.service import Deduplicator
 
 KIBARU = [str(Path(sys.executable).with_name("kibaru"))]
 TEXT = (

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from storage.db import open_store
 from storage.models import Article
 from tests.dedup.conftest import DEDUP_REDIS_URL, process, record
-from workers.dedup import Deduplicator
-from workers.dedup_index import RedisIndex
 from workers.stages.dedup.decide import Rules
+from workers.stages.dedup.redis_index import RedisIndex
+from workers.stages.dedup.service import Deduplicator
 
 WORKERS = 4
 ROUNDS = 6

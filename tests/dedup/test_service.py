@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from kibaru.settings import Settings
 from storage.db import Store
-from storage.dedup_index import DatabaseIndex
 from storage.models import Article, DedupBucket
 from tests.dedup.conftest import process, record, redis_client
-from workers.dedup import Deduplicator, open_dedup
-from workers.dedup_index import RedisIndex
+from workers.stages.dedup.database_index import DatabaseIndex
 from workers.stages.dedup.decide import Rules
+from workers.stages.dedup.redis_index import RedisIndex
+from workers.stages.dedup.service import Deduplicator, open_dedup
 
 STORY = (
     "Les pluies diluviennes qui s’abattent sur le Niger depuis le début de la saison ont fait "

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from storage.db import open_store
 from storage.models import Article
 from tests.dedup.conftest import as_record, process, redis_client
-from workers.dedup import Deduplicator
-from workers.dedup_index import RedisIndex
 from workers.stages.dedup.decide import Rules
 from workers.stages.dedup.evaluate import pairwise_scores
+from workers.stages.dedup.redis_index import RedisIndex
+from workers.stages.dedup.service import Deduplicator
 
 
 def test_the_set_has_what_the_issue_asks_for(syndication: list[dict[str, Any]]) -> None:

@@ -1,7 +1,13 @@
-"""The dedup stage as plain functions: normalisation, fingerprints, band keys, decisions.
+"""The dedup stage, all of it: plain functions, the shared index and the service.
 
-No SQL and no Redis here: the shared index lives in ``storage.dedup_index`` (database) and
-``workers.dedup_index`` (Redis); ``workers.dedup`` puts the pieces together.
+Read in this order:
+
+* ``normalise``, ``fingerprint``, ``entry``, ``decide``, ``evaluate`` — plain functions, no SQL
+  and no Redis: normalisation, MinHash fingerprints, band keys and the packed index entry, the
+  copy decision, pairwise scores;
+* ``redis_index`` and ``database_index`` — the two backends of the shared index (Redis with a
+  broker, the database in the embedded default);
+* ``service`` — :class:`~workers.stages.dedup.service.Deduplicator`, what the pipeline calls.
 """
 
 from workers.stages.dedup.decide import Assignment, Original, Rules, assign_cluster, similarity

@@ -10,7 +10,8 @@ IMMEDIATE`` (the database write lock) on SQLite. Inside it the new article row i
 its dedup fields together with its bucket rows, so a second worker waiting on the lock sees
 both: two copies processed at the same instant end in one cluster. Readers are never blocked.
 
-Nothing here knows what a signature contains: ``workers.stages.dedup`` packs and judges them.
+Nothing here knows what a signature contains: the plain functions of this package pack and
+judge them.
 """
 
 from __future__ import annotations

@@ -36,11 +36,11 @@ from typing import Any
 
 from kibaru.settings import Settings
 from storage.db import Store
-from storage.dedup_index import DatabaseIndex, StoredStory
-from workers.dedup_index import Placement, RedisIndex
+from workers.stages.dedup.database_index import DatabaseIndex, StoredStory
 from workers.stages.dedup.decide import Original, Rules, assign_cluster
 from workers.stages.dedup.entry import Entry, Features, band_keys, parse_published, to_minute
 from workers.stages.dedup.fingerprint import analyse, from_signature_bytes, to_signature_bytes
+from workers.stages.dedup.redis_index import Placement, RedisIndex
 
 REBUILD_BATCH = 1000
 
