@@ -30,8 +30,3 @@ def parse_since(text: str) -> datetime:
     if parsed is None:
         raise ValueError(f"{text!r} is not a date; use YYYY-MM-DD or an ISO 8601 timestamp")
     return parsed
-
-
-def is_older(published: datetime | None, since: datetime | None) -> bool:
-    """True when ``published`` is known and before ``since`` (undated entries are kept)."""
-    return since is not None and published is not None and published < since

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from storage.models import CrawlRun, FailedPage, Page, utcnow
 
 BATCH = 500
-PROCESSED_STATES = ("stored", "duplicate", "rejected", "failed")
 
 
 def claim_run(session: Session, run_id: int, sources: list[str]) -> None:

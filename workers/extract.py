@@ -18,11 +18,6 @@ from workers.stages.clean.language import detect_language
 from workers.stages.clean.rules import SelectorsLike
 from workers.stages.page import FetchedPage
 
-RECORD_FIELDS = (
-    "url", "canonical_url", "source", "source_name", "country", "title", "text",
-    "published_at", "language", "authors", "agencies", "byline", "content_hash", "fetched_at",
-)  # fmt: skip
-
 
 @dataclass(frozen=True)
 class SourceInfo:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from typing import NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from crawler.dates import parse_since
 from kibaru.settings import Settings, load_settings
 
 # Piped into a file or a log, tables keep every character (80 columns would cut source ids
@@ -32,3 +34,17 @@ def get_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         name = "KIBARU_" + str(first["loc"][0]).upper() if first["loc"] else "KIBARU_*"
         fail(f"{name}: {first['msg']}")
+
+
+def since_option(value: str | None) -> datetime | None:
+    """A ``--since`` option's date (None when not given), or one line saying what to write.
+
+    Every command reads ``--since`` through this one parser (:func:`crawler.dates.parse_since`):
+    ``2025-02-06`` (midnight UTC) or an ISO 8601 timestamp, UTC when it names no zone.
+    """
+    if value is None:
+        return None
+    try:
+        return parse_since(value)
+    except ValueError as exc:
+        fail(f"--since: {exc}")

@@ -7,10 +7,9 @@ from typing import Any
 
 import typer
 
-from crawler.dates import parse_since
 from crawler.progress import CrawlProgress
 from crawler.registry import RegistryError
-from kibaru.cli.common import console, fail, get_settings
+from kibaru.cli.common import console, fail, get_settings, since_option
 from storage.db import StoreError
 
 
@@ -33,10 +32,7 @@ def crawl(
     """Crawl sources; returns when every page found has been processed and stored."""
     if not source_ids and not all_sources:
         fail("name the source ids to crawl, or use --all (see `kibaru sources`)")
-    try:
-        since_date = parse_since(since) if since else None
-    except ValueError as exc:
-        fail(f"--since: {exc}")
+    since_date = since_option(since)
     settings = get_settings()
     # Scrapy and the stages load only when a crawl really starts: other commands stay quick.
     from crawler.run import run_crawl

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO
 
 import typer
 
-from kibaru.cli.common import err_console, fail, get_settings
+from kibaru.cli.common import err_console, fail, get_settings, since_option
 from storage.db import StoreError, open_store
 from storage.export import FORMATS, iter_records, write_csv, write_jsonl, write_parquet
 
@@ -18,18 +17,6 @@ from storage.export import FORMATS, iter_records, write_csv, write_jsonl, write_
 def register(app: typer.Typer) -> None:
     app.command(name="export")(export)
 
-
-def _parse_since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
-        except ValueError:
-            fail(f"--since {value!r}: expected a date like 2025-02-06 or 2025-02-06T19:45")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def export(
@@ -43,7 +30,7 @@ def export(
         fail(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if fmt == "parquet" and output is None:
         fail("--format parquet needs -o FILE (Parquet cannot be streamed to a terminal)")
-    since_at = _parse_since(since)
+    since_at = since_option(since)
     settings = get_settings()
     try:
         store = open_store(settings.database_url)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from kibaru.cli.common import console, err_console, fail, get_settings
+from kibaru.cli.common import console, err_console, fail, get_settings, since_option
 from kibaru.settings import Settings
 from storage.db import Store, StoreError, open_store
 
@@ -217,16 +216,6 @@ def _print_status(report: dict[str, Any]) -> None:
         )
 
 
-def _parse_since(value: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
-        except ValueError:
-            fail(f"--since {value!r}: expected a date like 2025-02-06 or 2025-02-06T19:45")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
 
 def _rerun(
     settings: Settings, store: Store, page_ids: list[int], sources: list[str], trigger: str
@@ -268,7 +257,7 @@ def reprocess(
 ) -> None:
     """Rerun the stages on stored pages (no fetching): after a fix to a stage or a selector."""
     settings = get_settings()
-    since_at = _parse_since(since) if since else None
+    since_at = since_option(since)
     from storage.runs import select_page_ids
 
     store = _open(settings)

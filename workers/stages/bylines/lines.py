@@ -67,7 +67,6 @@ class BodyScan:
     persons: list[str] = field(default_factory=list)
     agencies: list[str] = field(default_factory=list)
     pieces: list[str] = field(default_factory=list)
-    desk_only: bool = False
 
 
 def _prefix_looks_like_dateline(prefix: str) -> bool:
@@ -249,5 +248,4 @@ def scan_body(text: str, *, site_name: str | None = None, title: str | None = No
         scan.pieces.append(piece)
         scan.persons.extend(person for person in credit.persons if person not in scan.persons)
         scan.agencies.extend(agency for agency in credit.agencies if agency not in scan.agencies)
-    scan.desk_only = bool(scan.pieces) and not scan.persons
     return scan

@@ -187,13 +187,9 @@ def _author_names(value: Any, by_id: dict[str, dict[str, Any]]) -> list[str]:
     return []
 
 
-def jsonld_authors(soup: BeautifulSoup, title: str | None) -> list[str]:
+def _jsonld_authors(scripts: list[Tag], title: str | None) -> list[str]:
     """Author names of the main Article/NewsArticle of the JSON-LD (the one whose headline is
     the title, else the first)."""
-    return _jsonld_authors(_named(soup, "script"), title)
-
-
-def _jsonld_authors(scripts: list[Tag], title: str | None) -> list[str]:
     nodes = _jsonld_nodes(scripts)
     by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
     articles = [node for node in nodes if _types(node) & ARTICLE_TYPES and "author" in node]
