@@ -1,6 +1,6 @@
 """The source registry: built-in per-country YAML files, plus operator files merged over them.
 
-A source file has the shape documented in DESIGN.md (``sources: [ {id: …, …}, … ]``). An
+A sources file has the shape documented in docs/design.md (``sources: [ {id: …}, … ]``). An
 entry in a later file with the same ``id`` replaces the built-in one field by field.
 """
 

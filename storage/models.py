@@ -84,7 +84,7 @@ class SourceRow(Base):
 
 
 class Article(Base):
-    """The article record of DESIGN.md, one row per canonical URL."""
+    """The article record of docs/design.md, one row per canonical URL."""
 
     __tablename__ = "articles"
     __table_args__ = (

@@ -1,4 +1,4 @@
-"""The article record of DESIGN.md: field names, in the order exports write them."""
+"""The article record of docs/design.md: field names, in the order exports write them."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ def source_info(
 
 
 def extract_record(page: FetchedPage, source: SourceInfo | None) -> dict[str, Any]:
-    """The article record of ``page`` (see DESIGN.md), ``content_hash`` left None for dedup.
+    """The article record of ``page`` (docs/design.md), ``content_hash`` left None for dedup.
 
     Raises ``PageRejected``/``StageFailed`` from the stages, unchanged.
     """
