@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler.context import SourceScope
 from crawler.registry import Source
-from crawler.urls import host_of
+from crawler.throttle import DEFAULT_SETTING, SCRAPY_AUTOTHROTTLE
 from kibaru.settings import Settings
 
 # Our retry middleware replaces Scrapy's (same slot in the chain); the guard runs before the
@@ -20,18 +21,29 @@ DOWNLOADER_MIDDLEWARES = {
 
 
 def download_slots(sources: list[Source], settings: Settings) -> dict[str, dict[str, Any]]:
-    """Per-host concurrency and delay for the sources that override them."""
+    """Per-host politeness of the sources that override it (``crawl:`` in a sources file).
+
+    Every host of such a source gets its concurrency, its delay (also the floor AutoThrottle
+    keeps to, see :mod:`crawler.throttle`) and whether AutoThrottle adjusts it; fields the
+    source leaves unset take the run's settings. A host shared by two sources takes the
+    later one's entry.
+    """
     slots: dict[str, dict[str, Any]] = {}
     for source in sources:
         policy = source.crawl
-        if policy.concurrency is None and policy.delay is None:
+        if policy.concurrency is None and policy.delay is None and policy.autothrottle is None:
             continue
+        delay = settings.download_delay if policy.delay is None else policy.delay
         slot = {
             "concurrency": policy.concurrency or settings.concurrency_per_domain,
-            "delay": settings.download_delay if policy.delay is None else policy.delay,
+            "delay": delay,
+            # Scrapy varies a delay by ±50% so that requests do not come like clockwork.
+            "jitter": 0.5 if delay > 0 else 0.0,
+            "autothrottle": (
+                settings.autothrottle if policy.autothrottle is None else policy.autothrottle
+            ),
         }
-        hosts = {host_of(u) for u in (source.homepage, *source.feeds, *source.sitemaps)}
-        for host in hosts | {host_of(u) for u in source.listings}:
+        for host in SourceScope.of(source).domains:
             slots[host] = slot
     return slots
 
@@ -41,16 +53,22 @@ def scrapy_settings(settings: Settings, sources: list[Source]) -> dict[str, Any]
     domain, identifying User-Agent, retries with backoff), size caps from the settings."""
     scrapy_log_level = "DEBUG" if settings.log_level.upper() == "DEBUG" else "WARNING"
     per_domain = settings.concurrency_per_domain
+    slots = download_slots(sources, settings)
+    per_source = [source.crawl.concurrency or per_domain for source in sources]
+    throttled = settings.autothrottle or any(slot["autothrottle"] for slot in slots.values())
     return {
         "BOT_NAME": "kibaru",
         "USER_AGENT": settings.user_agent,
         "ROBOTSTXT_OBEY": settings.obey_robots,
-        "CONCURRENT_REQUESTS": max(16, min(256, 2 * len(sources) * per_domain)),
+        "CONCURRENT_REQUESTS": max(16, min(256, 2 * sum(per_source))),
         "CONCURRENT_REQUESTS_PER_DOMAIN": per_domain,
         "DOWNLOAD_DELAY": settings.download_delay,
         "DOWNLOAD_DELAY_JITTER": 0.5 if settings.download_delay > 0 else 0,
-        "DOWNLOAD_SLOTS": download_slots(sources, settings),
-        "AUTOTHROTTLE_ENABLED": settings.autothrottle,
+        "DOWNLOAD_SLOTS": slots,
+        # Scrapy's AutoThrottle is one policy for every site; ours keeps each source's own.
+        "EXTENSIONS": {SCRAPY_AUTOTHROTTLE: None, "crawler.throttle.SourceAutoThrottle": 0},
+        "AUTOTHROTTLE_ENABLED": throttled,
+        DEFAULT_SETTING: settings.autothrottle,
         "AUTOTHROTTLE_START_DELAY": settings.download_delay,
         "AUTOTHROTTLE_MAX_DELAY": 30.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(per_domain),

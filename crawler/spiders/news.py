@@ -100,8 +100,6 @@ class NewsSpider(scrapy.Spider):
             meta["handle_httpstatus_all"] = True
         if kind == "sitemap":
             meta["download_maxsize"] = self.context.options.max_sitemap_bytes
-        if source.crawl.autothrottle is False:
-            meta["autothrottle_dont_adjust_delay"] = True
         return Request(meta["kibaru_url"], callback=callback, errback=self.on_error, meta=meta)
 
     # -- discovery -----------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Fake news outlets for crawl tests: one small HTTP server per loopback address.
 
 Each :class:`FakeOutlet` serves a dict of routes and records every path it was asked for,
-so that tests can tell what the crawler fetched (and what it never touched).
+when each request arrived and how many were in flight at once, so that tests can tell what
+the crawler fetched (and what it never touched) and how politely it did so.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import gzip
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,21 +30,44 @@ class Route:
 
 
 class FakeOutlet:
-    """An HTTP server on ``host`` (a loopback address) with its routes and request log."""
+    """An HTTP server on ``host`` (a loopback address) with its routes and request log.
 
-    def __init__(self, host: str) -> None:
+    ``latency`` seconds pass before each answer (so that parallel requests overlap);
+    ``arrivals`` holds (monotonic time, path) of every request, ``max_in_flight`` the most
+    requests it was answering at once.
+    """
+
+    def __init__(self, host: str, *, latency: float = 0.0) -> None:
         self.host = host
+        self.latency = latency
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
+        self.arrivals: list[tuple[float, str]] = []
         self.user_agents: set[str] = set()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        lock = threading.Lock()
         outlet = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"
 
             def do_GET(self) -> None:
+                with lock:
+                    outlet.in_flight += 1
+                    outlet.max_in_flight = max(outlet.max_in_flight, outlet.in_flight)
+                    outlet.arrivals.append((time.monotonic(), self.path))
+                try:
+                    self.answer()
+                finally:
+                    with lock:
+                        outlet.in_flight -= 1
+
+            def answer(self) -> None:
                 outlet.requests.append(self.path)
                 outlet.user_agents.add(self.headers.get("User-Agent", ""))
+                if outlet.latency:
+                    time.sleep(outlet.latency)
                 route = outlet.routes.get(self.path) or outlet.routes.get(self.path.split("?")[0])
                 if route is None:
                     route = Route(b"<html><body>Not found</body></html>", status=404)
