@@ -15,12 +15,12 @@ import pytest
 import redis
 
 from storage.db import Store, open_store
+from tests.services import suite_redis_url
 
 PG_ADMIN_URL = os.environ.get(
     "KIBARU_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 PG_HOST_URL = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-REDIS_TEST_URL = os.environ.get("KIBARU_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 def _pg_admin() -> psycopg.Connection:
@@ -95,9 +95,8 @@ def real_redis(url: str, *, flush: bool = False) -> redis.Redis:
     except redis.ConnectionError as exc:
         client.close()
         pytest.fail(
-            f"Redis is not reachable at {url} ({exc}); start it with "
-            '`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" '
-            "--appendonly no`",
+            f"the test suite's own Redis is not reachable at {url} ({exc}); "
+            "is the redis-server package installed?",
             pytrace=False,
         )
     return client
@@ -111,5 +110,5 @@ def fresh_redis_db(url: str) -> str:
 
 @pytest.fixture
 def redis_url() -> str:
-    """A real Redis database for the test, emptied first."""
-    return fresh_redis_db(REDIS_TEST_URL)
+    """A real Redis database for the test (on the suite's own server), emptied first."""
+    return fresh_redis_db(suite_redis_url(9))

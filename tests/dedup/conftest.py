@@ -1,13 +1,12 @@
 """Fixtures of the dedup tests: the labelled syndication set, records, a private Redis index.
 
-The Redis index lives under a key prefix of its own (database 15), removed after the test, so
-that it never touches another test's keys nor a running kibaru.
+The Redis index lives under a key prefix of its own (database 15 of the test suite's own
+redis-server), removed after the test, so that it never touches another test's keys.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +17,11 @@ import redis
 
 from storage.repository import article_id_for
 from tests.conftest import real_redis
+from tests.services import suite_redis_url
 from workers.stages.dedup.redis_index import RedisIndex
 
 SYNDICATION = Path(__file__).parents[1] / "fixtures" / "syndication" / "syndication.jsonl"
-DEDUP_REDIS_URL = os.environ.get("KIBARU_TEST_DEDUP_REDIS_URL", "redis://127.0.0.1:6379/15")
+DEDUP_REDIS_URL = suite_redis_url(15)
 
 
 def load_syndication() -> list[dict[str, Any]]:

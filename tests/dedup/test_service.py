@@ -11,7 +11,7 @@ from sqlalchemy import select
 from kibaru.settings import Settings
 from storage.db import Store
 from storage.models import Article, DedupBucket
-from tests.dedup.conftest import process, record, redis_client
+from tests.dedup.conftest import DEDUP_REDIS_URL, process, record, redis_client
 from workers.stages.dedup.database_index import DatabaseIndex
 from workers.stages.dedup.decide import Rules
 from workers.stages.dedup.redis_index import RedisIndex
@@ -150,6 +150,6 @@ def test_open_dedup_picks_the_index_from_the_settings(store: Store, redis_prefix
     embedded = open_dedup(Settings(database_url=url), store)
     assert embedded.backend == "database"
     embedded.close()
-    shared = open_dedup(Settings(database_url=url, broker_url="redis://127.0.0.1:6379/15"), store)
+    shared = open_dedup(Settings(database_url=url, broker_url=DEDUP_REDIS_URL), store)
     assert shared.backend == "redis"
     shared.close()

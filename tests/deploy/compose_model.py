@@ -119,11 +119,12 @@ def container_environment(
 
 
 def map_hosts_to_this_machine(
-    env: dict[str, str], *, database_url: str, redis_db: int
+    env: dict[str, str], *, database_url: str, redis_url: str
 ) -> dict[str, str]:
     """The container environment with the compose hosts replaced by this machine's servers.
 
-    ``redis://redis:6379/0`` becomes ``redis://127.0.0.1:6379/<redis_db>``; a URL on host
+    ``redis://redis:6379/0`` becomes ``redis_url`` (a database of the test suite's own
+    redis-server); a URL on host
     ``postgres`` becomes ``database_url`` (a fresh test database: the user and password of
     ``.env.example`` do not exist on this machine's server), keeping the same driver.
     """
@@ -133,7 +134,7 @@ def map_hosts_to_this_machine(
             continue
         parts = urlsplit(value)
         if parts.hostname == "redis":
-            mapped[key] = f"{parts.scheme}://127.0.0.1:6379/{redis_db}"
+            mapped[key] = redis_url
         elif parts.hostname == "postgres":
             scheme = urlsplit(database_url).scheme
             assert scheme == parts.scheme, (

@@ -10,13 +10,11 @@ test, then runs the service's own ``command:``.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -33,22 +31,7 @@ from tests.deploy.compose_model import (
 )
 
 VENV_BIN = ROOT / ".venv" / "bin"
-# One Redis database for these tests (other test areas use 9-13 and 15); a lock file keeps
-# two pytest-xdist workers from sharing it at once.
-REDIS_DB = 14
-LOCK_FILE = Path("/tmp/kibaru-tests-redis-db-14.lock")
 STOP_TIMEOUT = 30
-
-
-@contextlib.contextmanager
-def exclusive_redis_db() -> Iterator[int]:
-    """Hold the Redis database of these tests for the duration of the block."""
-    with LOCK_FILE.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield REDIS_DB
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -71,7 +54,7 @@ class LocalStack:
 
     root: Path
     database_url: str
-    redis_db: int
+    redis_url: str
     operator_env: dict[str, str] = field(default_factory=dict)
     started: list[Started] = field(default_factory=list)
 
@@ -85,7 +68,7 @@ class LocalStack:
         """The process environment of ``service``: its container's, mapped to this machine."""
         container = container_environment(service, example_env() | self.operator_env)
         mapped = map_hosts_to_this_machine(
-            container, database_url=self.database_url, redis_db=self.redis_db
+            container, database_url=self.database_url, redis_url=self.redis_url
         )
         mounts = self.mounts(service)
         mapped = {key: to_local_path(value, mounts) for key, value in mapped.items()}

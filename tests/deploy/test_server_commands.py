@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -25,14 +24,10 @@ from storage.db import head_revision
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.deploy.compose_model import compose
 from tests.deploy.local_stack import LocalStack
+from tests.services import free_port, suite_redis_url
 
 pytestmark = [pytest.mark.slow]
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _start_redis(command: list[str], port: int, data_dir: Path) -> subprocess.Popen[bytes]:
@@ -75,7 +70,7 @@ def _wait_redis(port: int) -> None:
 @pytest.mark.redis
 def test_redis_command_persists_appends_across_a_restart(tmp_path: Path) -> None:
     command = compose()["services"]["redis"]["command"]
-    port = _free_port()
+    port = free_port()
     server = _start_redis(command, port, tmp_path)
     try:
         _wait_redis(port)
@@ -109,7 +104,7 @@ def test_postgres_healthcheck_passes_on_a_live_server_and_fails_without_one() ->
     env["PATH"] = os.environ["PATH"]
     live = subprocess.run(["sh", "-c", test[1]], env=env, capture_output=True, check=False)
     assert live.returncode == 0, live.stdout + live.stderr
-    down = env | {"PGPORT": str(_free_port()), "PGCONNECT_TIMEOUT": "2"}
+    down = env | {"PGPORT": str(free_port()), "PGCONNECT_TIMEOUT": "2"}
     dead = subprocess.run(["sh", "-c", test[1]], env=down, capture_output=True, check=False)
     assert dead.returncode != 0
 
@@ -127,7 +122,7 @@ def fresh_database() -> Iterator[str]:
 def test_migrate_upgrades_a_fresh_database_and_is_safe_to_rerun(
     tmp_path: Path, fresh_database: str
 ) -> None:
-    stack = LocalStack(root=tmp_path, database_url=fresh_database, redis_db=14)
+    stack = LocalStack(root=tmp_path, database_url=fresh_database, redis_url=suite_redis_url(14))
     first = stack.run("migrate", timeout=120)
     assert first.returncode == 0, first.stdout + first.stderr
     with psycopg.connect(fresh_database.replace("+psycopg", "")) as conn:

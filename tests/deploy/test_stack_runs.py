@@ -23,15 +23,15 @@ from typing import Any
 import psycopg
 import pyarrow.parquet as pq
 import pytest
-import redis
 import yaml
 
 from storage.db import head_revision
-from tests.conftest import create_pg_database, drop_pg_database
+from tests.conftest import create_pg_database, drop_pg_database, real_redis
 from tests.crawler.outlets import FakeOutlet, article_html, rss
 from tests.deploy.compose_model import compose
-from tests.deploy.local_stack import LocalStack, exclusive_redis_db
+from tests.deploy.local_stack import LocalStack
 from tests.deploy.readme_ops import container_shell, operator_command, operator_commands
+from tests.services import suite_redis_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -99,40 +99,36 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     aps = _outlet("127.0.0.61", APS_PATHS)
     beat_site = _outlet("127.0.0.62", BEAT_PATHS)
     database_url = create_pg_database()
-    with exclusive_redis_db() as redis_db:
-        client = redis.Redis(host="127.0.0.1", port=6379, db=redis_db, socket_connect_timeout=5)
-        try:
-            client.flushdb()
-        except redis.ConnectionError as exc:
-            pytest.fail(f"Redis is not reachable on 127.0.0.1:6379 ({exc})", pytrace=False)
-        local = LocalStack(
-            root=root,
-            database_url=database_url,
-            redis_db=redis_db,
-            # What the README tells operators to put in .env, plus a default schedule that
-            # does not fire during the test (the built-in sources are real sites).
-            operator_env={
-                "KIBARU_SOURCES": "/etc/kibaru/sources.yaml",
-                "KIBARU_DEFAULT_SCHEDULE": "0 0 1 1 *",
-            },
-        )
-        _write_operator_sources(local.mounts("kibaru")["/etc/kibaru"], aps, beat_site)
-        try:
-            migrated = local.run("migrate")
-            assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-            for service in ("worker", "crawler", "beat"):
-                local.start(service)
-            local.wait_healthy("worker")
-            local.wait_healthy("crawler")
-            crawl = local.run("kibaru", operator_command("crawl"), timeout=180)
-            yield Stack(local, aps, beat_site, crawl)
-        finally:
-            local.stop_all()
-            client.flushdb()
-            client.close()
-            aps.stop()
-            beat_site.stop()
-            drop_pg_database(database_url)
+    redis_url = suite_redis_url(14)
+    client = real_redis(redis_url, flush=True)
+    local = LocalStack(
+        root=root,
+        database_url=database_url,
+        redis_url=redis_url,
+        # What the README tells operators to put in .env, plus a default schedule that
+        # does not fire during the test (the built-in sources are real sites).
+        operator_env={
+            "KIBARU_SOURCES": "/etc/kibaru/sources.yaml",
+            "KIBARU_DEFAULT_SCHEDULE": "0 0 1 1 *",
+        },
+    )
+    _write_operator_sources(local.mounts("kibaru")["/etc/kibaru"], aps, beat_site)
+    try:
+        migrated = local.run("migrate")
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        for service in ("worker", "crawler", "beat"):
+            local.start(service)
+        local.wait_healthy("worker")
+        local.wait_healthy("crawler")
+        crawl = local.run("kibaru", operator_command("crawl"), timeout=180)
+        yield Stack(local, aps, beat_site, crawl)
+    finally:
+        local.stop_all()
+        client.flushdb()
+        client.close()
+        aps.stop()
+        beat_site.stop()
+        drop_pg_database(database_url)
 
 
 def _logs(stack: Stack) -> str:

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from storage.db import open_store
 from storage.models import Article, FailedPage, Page
 from tests.conftest import fresh_redis_db
+from tests.services import suite_redis_url
 from tests.workers.processes import Worker, environment
 from tests.workers.site import Site, build_site
 
-# Redis databases of these tests (other test suites use 9 and 15).
+# Databases of the suite's own Redis used by these tests (other test areas use 9 and 15).
 BROKER_DB = 10
 SCRATCH_DB = 11
 
@@ -26,7 +27,7 @@ RECORD_FIELDS = (
 
 
 def _fresh_redis(db: int) -> str:
-    return fresh_redis_db(f"redis://127.0.0.1:6379/{db}")
+    return fresh_redis_db(suite_redis_url(db))
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Real processes for the worker tests: Celery workers, crawls, a private Redis, a TCP proxy.
+"""Real processes for the worker tests: Celery workers, crawls, a TCP proxy.
 
 Every process is started in its own session and stopped by its own id (process group), never
 by name.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -119,45 +118,6 @@ def run_kibaru(env: Mapping[str, str], *args: str, timeout: float = 120) -> str:
             f"kibaru {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
         )
     return done.stdout
-
-
-class PrivateRedis:
-    """A redis-server of our own, with append-only persistence (as in docker-compose)."""
-
-    def __init__(self, port: int, directory: Path) -> None:
-        if shutil.which("redis-server") is None:
-            raise AssertionError("redis-server is not installed; install the redis-server package")
-        self.port = port
-        self.directory = directory
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> PrivateRedis:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--appendonly",
-             "yes", "--appendfsync", "always", "--save", "", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
-        wait_until(self._answers, 20, f"redis-server on port {self.port}")
-        return self
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        """Stop the server (SIGTERM: it finishes writing its append-only file)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
-        self.process = None
 
 
 class TcpProxy:

@@ -10,7 +10,6 @@ what the site holds (:func:`assert_site_stored_once`).
 from __future__ import annotations
 
 import itertools
-import socket
 import subprocess
 import threading
 import time
@@ -24,6 +23,7 @@ from sqlalchemy import select, update
 from kibaru.settings import Settings
 from storage.db import open_store
 from storage.models import Page
+from tests.services import RedisServer, free_port
 from tests.workers.conftest import (
     assert_site_stored_once,
     cluster_partition,
@@ -31,7 +31,6 @@ from tests.workers.conftest import (
     stored_records,
 )
 from tests.workers.processes import (
-    PrivateRedis,
     TcpProxy,
     Worker,
     environment,
@@ -141,11 +140,6 @@ def _run_through_a_fault(
     assert_site_stored_once(database_url, site)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 def test_a_worker_killed_mid_run_loses_no_page(
     big_site: Site, tmp_path: Path, broker_env: dict[str, str],
@@ -167,7 +161,7 @@ def test_a_worker_killed_mid_run_loses_no_page(
 def test_redis_restarted_mid_run_loses_no_page(
     big_site: Site, tmp_path: Path, pg_url: str, start_worker: Callable[..., Worker]
 ) -> None:
-    private = PrivateRedis(_free_port(), tmp_path).start()
+    private = RedisServer(free_port(), tmp_path, append_only=True).start()
     env = _only_the_test_sources(
         environment(KIBARU_DATABASE_URL=pg_url, KIBARU_BROKER_URL=private.url)
     )

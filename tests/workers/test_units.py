@@ -37,7 +37,7 @@ from workers.schedule import ScheduleError, beat_schedule, parse_cron
 
 
 def test_celery_config_is_reliable_by_default() -> None:
-    config = celery_config(Settings(broker_url="redis://127.0.0.1:6379/10"))
+    config = celery_config(Settings(broker_url="redis://redis.invalid:6379/10"))
     assert config["task_acks_late"] is True
     assert config["task_reject_on_worker_lost"] is True
     assert config["worker_prefetch_multiplier"] == 1
@@ -45,7 +45,7 @@ def test_celery_config_is_reliable_by_default() -> None:
     assert config["task_routes"][PROCESS_TASK] == {"queue": "process"}
     assert config["task_routes"][PROCESS_BATCH_TASK] == {"queue": "process"}
     assert config["task_routes"][CRAWL_TASK] == {"queue": "crawl"}
-    assert config["result_backend"] == "redis://127.0.0.1:6379/10"
+    assert config["result_backend"] == "redis://redis.invalid:6379/10"
 
 
 def test_visibility_timeout_must_outlast_the_longest_task() -> None:
@@ -228,7 +228,7 @@ def test_the_broker_ingestor_sends_pages_in_batches(
     from workers import distributed
     from workers.stages.page import FetchedPage
 
-    settings = Settings(broker_url="redis://127.0.0.1:6379/15", process_batch=3)
+    settings = Settings(broker_url="redis://redis.invalid:6379/15", process_batch=3)
     ingestor = distributed.BrokerIngestor(settings, store=None, run_id=1)  # type: ignore[arg-type]
     app = _RecordingApp()
     ingestor.app = app  # type: ignore[assignment]
@@ -371,5 +371,5 @@ def test_failures_and_source_health(store: Store) -> None:
 
 
 def test_unused_celery_instance_can_be_configured() -> None:
-    other = configure(Settings(broker_url="redis://127.0.0.1:6379/10"), Celery("other"))
+    other = configure(Settings(broker_url="redis://redis.invalid:6379/10"), Celery("other"))
     assert other.conf.task_acks_late is True
