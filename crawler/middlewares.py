@@ -106,7 +106,8 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
         return None
     text = value.decode("latin-1") if isinstance(value, bytes) else value
     text = text.strip()
-    if text.isdigit():
+    # isdigit() also holds for "²", which float() refuses: only ASCII decimals are seconds.
+    if text.isascii() and text.isdecimal():
         return float(text)
     try:
         when = parsedate_to_datetime(text)

@@ -104,9 +104,9 @@ def _offset(default_offset_hours: float) -> timezone:
 def _build(match: re.Match[str], default_offset_hours: float) -> datetime | None:
     parts = match.groupdict()
     month_text = parts["month"]
-    month = int(month_text) if month_text.isdigit() else _MONTHS.get(month_text, 0)
+    month = int(month_text) if month_text.isdecimal() else _MONTHS.get(month_text, 0)
     day, year = int(parts["day"]), int(parts["year"])
-    if month_text.isdigit() and month > 12 and day <= 12:
+    if month_text.isdecimal() and month > 12 and day <= 12:
         day, month = month, day  # "02/13/2025" can only be month first
     hour = int(parts["hour"]) if parts.get("hour") else 0
     minute = int(parts["minute"]) if parts.get("minute") else 0

@@ -48,8 +48,12 @@ def _hash32(data: bytes) -> int:
 
 
 def number_hash(number: str) -> int:
-    """A 16-bit hash of one figure (collisions only make the figures check more lenient)."""
-    return zlib.crc32(number.encode("ascii")) & 0xFFFF
+    """A 16-bit hash of one figure (collisions only make the figures check more lenient).
+
+    Figures arrive as ASCII digits (``normalise.ascii_digits``); UTF-8 keeps any other text
+    hashable rather than failing the page.
+    """
+    return zlib.crc32(number.encode("utf-8")) & 0xFFFF
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,15 @@ def content_hash(text: str) -> str:
     return hash_of_tokens(tokens(text))
 
 
+def ascii_digits(text: str) -> str:
+    """The decimal digits of ``text`` as ASCII, whatever their script, nothing else.
+
+    ``\\d`` matches every script's digits (Arabic-Indic on Arabic-language pages, N'Ko on
+    Manding ones, Bengali, Devanagari…); the same figure written in two scripts is one number.
+    """
+    return "".join(str(unicodedata.decimal(char)) for char in text if char.isdecimal())
+
+
 def numbers_in(text: str) -> tuple[str, ...]:
     """The distinct figures of the story (digits only), in order, at most ``MAX_NUMBERS``.
 
@@ -116,7 +125,7 @@ def numbers_of_lines(lines: list[str]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for line in lines:
         for match in _NUMBER.finditer(line):
-            digits = re.sub(r"\D", "", match.group()).lstrip("0") or "0"
+            digits = ascii_digits(match.group()).lstrip("0") or "0"
             seen.setdefault(digits, None)
             if len(seen) >= MAX_NUMBERS:
                 return tuple(seen)
