@@ -165,6 +165,20 @@ def unresolved_failures(
     ]
 
 
+# The reason prefix of a failure that is a bug of ours, not a bad page (workers.pipeline).
+BUG_REASON_PREFIX = "bug:"
+
+
+def unresolved_bug_counts(session: Session) -> dict[str, int]:
+    """Unresolved failures that are bugs (an unexpected exception in a stage), by source."""
+    rows = session.execute(
+        select(FailedPage.source, func.count())
+        .where(FailedPage.resolved.is_(False), FailedPage.reason.startswith(BUG_REASON_PREFIX))
+        .group_by(FailedPage.source)
+    )
+    return {str(source or "-"): int(count) for source, count in rows}
+
+
 @dataclass(frozen=True)
 class SourceHealth:
     """The last run of one source and its last recorded failure."""

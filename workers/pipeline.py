@@ -6,21 +6,33 @@ in-process; the Celery task calls it in a worker. It tells apart the outcomes a 
 * ``stored`` — a new article (or a refreshed one), ``duplicate`` — stored, as a copy of an
   earlier story (``duplicate_of`` set);
 * ``rejected`` — not an article (category page, video…), never stored as one;
-* ``failed`` — a permanent failure of a stage, recorded in ``failed_pages``.
+* ``failed`` — a permanent failure of a stage, recorded in ``failed_pages``. Two kinds:
+  the known outcomes of a stage (:class:`StageError`: empty body, binary content…, and a page
+  that trips a parser's limits, ``crash:…``), and **bugs**: any other exception a stage raises
+  (``TypeError``, ``UnicodeEncodeError``…). A bug is logged at ERROR with its traceback, and
+  recorded with reason ``bug:<ExceptionType>`` and the traceback as the failure's ``error``,
+  so that ``kibaru status`` counts it apart and ``kibaru retry-failed`` reruns the page once
+  the code is fixed. Whatever one page raises, the caller's other pages go on.
 
-Transient failures (database or Redis unreachable) are not caught here: they propagate so that
-the caller retries. Every write is idempotent, so running a page twice leaves the same rows.
+Transient failures (:data:`TRANSIENT_ERRORS`: database or Redis unreachable) are not caught
+here: they propagate so that the caller retries. Every write is idempotent, so running a page
+twice leaves the same rows.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 from dataclasses import dataclass
 from typing import Literal
 
-from storage.db import Store
+import redis.exceptions
+import sqlalchemy.exc
+
+from storage.db import Store, StoreError
 from storage.processed import save_processed
 from storage.repository import article_id_for, mark_page, record_failure
+from storage.runs import BUG_REASON_PREFIX
 from workers.extract import SourceInfo, extract_record
 from workers.stages.dedup.service import Deduplicator
 from workers.stages.errors import PageRejected, StageError
@@ -41,19 +53,58 @@ class Outcome:
     reason: str | None = None
 
 
-def _extract(page: FetchedPage, source: SourceInfo | None) -> dict[str, object]:
-    """clean + bylines; any error of these pure stages is permanent for this page."""
-    try:
-        return extract_record(page, source)
-    except StageError:
-        raise
-    except (MemoryError, RecursionError, ValueError, TypeError, LookupError, AttributeError) as exc:
-        # A page that trips a bug or a limit of a parser will trip it again: permanent.
-        raise _Crashed("extract", f"crash:{type(exc).__name__}", str(exc)[:500]) from exc
+# Errors that go away by themselves: a server restarting, a network blip, a lock held by a
+# busy neighbour. StoreError is what open_store raises when the database does not answer.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.DisconnectionError,
+    StoreError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.LockError,
+    ConnectionError,
+    TimeoutError,
+)
+
+# A page that trips a limit of a parser (nesting too deep, too big) trips it again: a
+# permanent failure of that page, not a bug of ours.
+PAGE_LIMIT_ERRORS: tuple[type[BaseException], ...] = (MemoryError, RecursionError)
+
+# How much of a bug's traceback the failure keeps (the innermost frames, where it was raised).
+TRACEBACK_CHARS = 8000
 
 
-class _Crashed(StageError):
-    pass
+def bug_failure(exc: BaseException) -> tuple[str, str]:
+    """The recorded reason and error of an unexpected exception: its type, its traceback."""
+    text = "".join(traceback.format_exception(exc))
+    return f"{BUG_REASON_PREFIX}{type(exc).__name__}", text[-TRACEBACK_CHARS:]
+
+
+def _fail(
+    store: Store,
+    page: FetchedPage,
+    page_id: int | None,
+    run_id: int | None,
+    stage: str,
+    reason: str,
+    error: str | None,
+) -> Outcome:
+    """Record ``page`` as failed in ``stage`` (the failure, and the page's state)."""
+    with store.session() as session:
+        record_failure(
+            session,
+            url=page.url,
+            stage=stage,
+            reason=reason,
+            error=error,
+            source=page.source,
+            page_id=page_id,
+            run_id=run_id,
+        )
+        if page_id is not None:
+            mark_page(session, page_id, "failed", reason=f"{stage}: {reason}")
+    return Outcome("failed", page.url, reason=f"{stage}: {reason}")
 
 
 def process_page(
@@ -66,37 +117,45 @@ def process_page(
     run_id: int | None = None,
 ) -> Outcome:
     """Run the stages on ``page`` and store the result; see the module docstring."""
+    stage = "extract"
     try:
-        record = _extract(page, source)
-    except PageRejected as exc:
-        if page_id is not None:
-            with store.session() as session:
-                mark_page(session, page_id, "rejected", reason=exc.reason)
-        return Outcome("rejected", page.url, reason=exc.reason)
-    except StageError as exc:
-        with store.session() as session:
-            record_failure(
-                session, url=page.url, stage=exc.stage, reason=exc.reason, error=exc.detail or None,
-                source=page.source, page_id=page_id, run_id=run_id,
-            )  # fmt: skip
+        try:
+            record = extract_record(page, source)
+        except PageRejected as exc:
             if page_id is not None:
-                mark_page(session, page_id, "failed", reason=f"{exc.stage}: {exc.reason}")
+                with store.session() as session:
+                    mark_page(session, page_id, "rejected", reason=exc.reason)
+            return Outcome("rejected", page.url, reason=exc.reason)
+        stage = "dedup"
+        canonical = str(record.get("canonical_url") or record["url"])
+        record["canonical_url"] = canonical
+        record["id"] = article_id_for(canonical)
+        decision = dedup.assign(record)
+        record.update(
+            content_hash=decision.content_hash,
+            cluster_id=decision.cluster_id,
+            duplicate_of=decision.duplicate_of,
+            signature=decision.signature,
+            page_id=page_id,
+            run_id=run_id,
+        )
+        stage = "store"
+        status: Status = "duplicate" if decision.duplicate_of else "stored"
+        article_id = save_processed(store, record, url=page.url, page_id=page_id, state=status)
+        dedup.commit(article_id, decision)
+        return Outcome(status, page.url, article_id=article_id)
+    except StageError as exc:
         log.info("failed %s: %s", page.url, exc)
-        return Outcome("failed", page.url, reason=f"{exc.stage}: {exc.reason}")
-
-    canonical = str(record.get("canonical_url") or record["url"])
-    record["canonical_url"] = canonical
-    record["id"] = article_id_for(canonical)
-    decision = dedup.assign(record)
-    record.update(
-        content_hash=decision.content_hash,
-        cluster_id=decision.cluster_id,
-        duplicate_of=decision.duplicate_of,
-        signature=decision.signature,
-        page_id=page_id,
-        run_id=run_id,
-    )
-    status: Status = "duplicate" if decision.duplicate_of else "stored"
-    article_id = save_processed(store, record, url=page.url, page_id=page_id, state=status)
-    dedup.commit(article_id, decision)
-    return Outcome(status, page.url, article_id=article_id)
+        return _fail(store, page, page_id, run_id, exc.stage, exc.reason, exc.detail or None)
+    except TRANSIENT_ERRORS:
+        raise
+    except PAGE_LIMIT_ERRORS as exc:
+        log.warning("failed %s: %s hit %r", page.url, stage, exc)
+        reason = f"crash:{type(exc).__name__}"
+        return _fail(store, page, page_id, run_id, stage, reason, str(exc)[:500])
+    except Exception as exc:
+        # Not a known outcome of any stage: a bug. Loud (ERROR, traceback) and kept with the
+        # page, never a silent loss of the page or of the batch it came in.
+        log.exception("bug in stage %s on %s (page %s)", stage, page.url, page_id)
+        reason, error = bug_failure(exc)
+        return _fail(store, page, page_id, run_id, stage, reason, error)

@@ -27,38 +27,22 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-import redis.exceptions
-import sqlalchemy.exc
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
 from sqlalchemy import Row
 
 from kibaru.settings import Settings
-from storage.db import StoreError
 from storage.models import Page
 from storage.repository import mark_page, record_failure
 from workers.app import CRAWL_TASK, PROCESS_BATCH_TASK, PROCESS_TASK, app, settings_of
 from workers.context import reset_worker_context, worker_context
 from workers.crawl_job import CrawlRequest, run_crawl_job
 from workers.page_rows import load_stored_pages
+from workers.pipeline import TRANSIENT_ERRORS, bug_failure
 from workers.stored_pages import process_stored_page
 
 log = logging.getLogger(__name__)
-
-# Errors that go away by themselves: a server restarting, a network blip, a lock held by a
-# busy neighbour. StoreError is what open_store raises when the database does not answer.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-    sqlalchemy.exc.DisconnectionError,
-    StoreError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    redis.exceptions.LockError,
-    ConnectionError,
-    TimeoutError,
-)
 
 # Attempts over the soft time limit before a page is recorded as failed ("time_limit").
 TIME_LIMIT_RETRIES = 2
@@ -102,8 +86,15 @@ def read_batch(page_ids: list[int], settings: Settings) -> dict[int, Row[Any]]:
     return load_stored_pages(worker_context(settings).store, page_ids)
 
 
-def _give_up(page_ids: list[int], settings: Settings, exc: BaseException, reason: str) -> None:
-    """Record pages whose trouble outlasted every retry, with ``reason`` (best effort)."""
+def _give_up(
+    page_ids: list[int],
+    settings: Settings,
+    exc: BaseException,
+    reason: str,
+    error: str | None = None,
+) -> None:
+    """Record pages whose trouble outlasted every retry (or that met a bug), with ``reason``
+    and ``error`` (``repr(exc)`` by default), best effort: pending pages only."""
     try:
         context = worker_context(settings)
         with context.store.session() as session:
@@ -112,12 +103,13 @@ def _give_up(page_ids: list[int], settings: Settings, exc: BaseException, reason
                 if row is None or row.state != "pending":
                     continue
                 record_failure(
-                    session, url=row.url, stage="task", reason=reason, error=repr(exc)[:2000],
+                    session, url=row.url, stage="task", reason=reason,
+                    error=error or repr(exc)[:2000],
                     source=row.source, page_id=page_id, run_id=row.run_id,
                 )  # fmt: skip
                 mark_page(session, page_id, "failed", reason=f"task: {reason} ({exc!r})")
-    except TRANSIENT_ERRORS:
-        log.error("pages %s: could not record the failure either; they stay pending", page_ids)
+    except Exception:
+        log.exception("pages %s: could not record the failure either; they stay pending", page_ids)
 
 
 # Schedules a retry of the task on the given pages (raises celery's Retry): the pages,
@@ -193,6 +185,13 @@ def _process_in_order(page_ids: list[int], retries_of_first: int, retry: RetryPa
             _retry_unless_spent(rest, retries, settings, exc, settings.task_max_retries, retry)
             _give_up(rest, settings, exc, "retries_exhausted")
             raise
+        except Exception as exc:
+            # A bug outside the stages (reading the stored page, recording its outcome): this
+            # page is recorded with the traceback, and the rest of the batch goes on.
+            log.exception("bug processing page %s; the rest of its batch goes on", page_id)
+            reason, error = bug_failure(exc)
+            _give_up([page_id], settings, exc, reason, error)
+            outcomes.append("failed")
     return outcomes
 
 

@@ -152,7 +152,7 @@ def status(
 ) -> None:
     """Queue depths, live workers, and each source's last run and last error."""
     settings = get_settings()
-    from storage.runs import source_health
+    from storage.runs import source_health, unresolved_bug_counts
 
     report: dict[str, Any] = {"broker": bool(settings.broker_url)}
     if settings.broker_url:
@@ -165,6 +165,7 @@ def status(
     try:
         with store.session() as session:
             health = source_health(session)
+            bugs = unresolved_bug_counts(session)
     finally:
         store.dispose()
     report["sources"] = [
@@ -175,10 +176,13 @@ def status(
             "last_run_at": item.last_run_at.isoformat() if item.last_run_at else None,
             "last_run_articles": item.last_run_articles,
             "last_error": item.last_error,
+            "bugs": bugs.get(item.source, 0),
             "needs_attention": item.needs_attention,
         }
         for item in health
     ]
+    # Pages that met a bug of ours (not a bad page): a fix, then `kibaru retry-failed`.
+    report["bugs"] = sum(bugs.values())
     report["attention"] = [item.source for item in health if item.needs_attention]
     if as_json:
         typer.echo(json.dumps(report))
@@ -198,16 +202,23 @@ def _print_status(report: dict[str, Any]) -> None:
         workers = report["workers"]
         console.print(f"workers alive: {len(workers)} {' '.join(workers)}", highlight=False)
     table = Table(title="sources")
-    for column in ("source", "last run", "status", "articles", "last error"):
+    for column in ("source", "last run", "status", "articles", "bugs", "last error"):
         table.add_column(column)
     for item in report["sources"]:
         style = "red" if item["needs_attention"] else None
         table.add_row(
             item["source"], f"{item['last_run_id'] or '-'} {item['last_run_at'] or ''}",
             str(item["last_run_status"] or "-"), str(item["last_run_articles"] or 0),
-            (item["last_error"] or "")[:120], style=style,
+            str(item["bugs"]), (item["last_error"] or "")[:120], style=style,
         )  # fmt: skip
     console.print(table)
+    if report["bugs"]:
+        console.print(
+            f"[red]bugs:[/] {report['bugs']} page(s) met an unexpected error in a stage (a bug, "
+            "traceback in the worker log and in the failed page); after the fix: "
+            "`kibaru retry-failed`",
+            highlight=False,
+        )
     if report["attention"]:
         console.print(
             f"[red]needs attention[/] (last run failed, skipped or stored nothing): "

@@ -10,6 +10,7 @@ what the site holds (:func:`assert_site_stored_once`).
 from __future__ import annotations
 
 import itertools
+import json
 import subprocess
 import threading
 import time
@@ -22,7 +23,8 @@ from sqlalchemy import select, update
 
 from kibaru.settings import Settings
 from storage.db import open_store
-from storage.models import Page
+from storage.models import FailedPage, Page
+from tests.crawler.outlets import article_html, urlset
 from tests.services import RedisServer, free_port
 from tests.workers.conftest import (
     assert_site_stored_once,
@@ -258,3 +260,70 @@ def test_the_same_task_delivered_twice_stores_each_page_once(
     after = stored_records(database_url)
     assert after == before  # same rows, same clusters, same originals
     assert cluster_partition(after) == cluster_partition(before)
+
+
+# Planted in the worker processes only (PYTHONPATH): the dedup stage raises an unexpected
+# exception on a page whose text carries the marker, as the ASCII-only figure hash did on a
+# page with Bengali digits.
+_PLANTED_BUG = '''
+from workers.stages.dedup.service import Deduplicator
+
+_real_assign = Deduplicator.assign
+
+
+def assign(self, record):
+    if "KIBARU-PLANTED-BUG" in str(record.get("text")):
+        raise TypeError("a bug planted by the test")
+    return _real_assign(self, record)
+
+
+Deduplicator.assign = assign
+'''
+
+
+def test_a_bug_on_one_page_loses_nothing_else_of_its_batch(
+    tmp_path: Path, broker_env: dict[str, str], start_worker: Callable[..., Worker]
+) -> None:
+    site = build_site(tmp_path, articles=24, host="127.0.0.77")
+    main = site.outlets[0]
+    bad_url = main.url("/2025/02/article-planted.html")
+    main.add("/2025/02/article-planted.html",
+             article_html("planted").replace("</h1>", "</h1><p>KIBARU-PLANTED-BUG</p>").encode())
+    main.add("/sitemap.xml", urlset([*site.article_urls[:-1], *site.rejected_urls,
+                                     *site.failed_urls, bad_url]),
+             Content_Type="application/xml")  # fmt: skip
+    hook = tmp_path / "planted"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(_PLANTED_BUG, encoding="utf-8")
+    env = _only_the_test_sources(broker_env)
+    worker = start_worker(env | {"PYTHONPATH": str(hook)}, name="planted", concurrency=2)
+    log = tmp_path / "crawl.log"
+    try:
+        crawl = start_crawl(env | {"KIBARU_PROCESS_BATCH": "10"}, site.sources_file, log)
+        output = _wait_for_crawl(crawl, log)
+    finally:
+        site.stop()
+    database_url = env["KIBARU_DATABASE_URL"]
+    states = page_states(database_url)
+    assert "pending" not in states.values(), states
+    assert states[bad_url] == "failed"
+    for url in site.article_urls:
+        assert states[url] in ("stored", "duplicate"), (url, states[url])
+    assert sorted(stored_records(database_url)) == sorted(site.article_urls)
+    store = open_store(database_url)
+    try:
+        with store.session() as session:
+            planted = session.scalars(select(FailedPage).where(FailedPage.url == bad_url)).one()
+    finally:
+        store.dispose()
+    assert (planted.stage, planted.reason) == ("dedup", "bug:TypeError")
+    assert planted.error and "Traceback" in planted.error
+    assert "a bug planted by the test" in planted.error
+    assert f"{len(site.article_urls)} articles stored" in output
+    assert "2 failed" in output  # the binary page and the planted bug
+    worker_log = worker.output()
+    assert "ERROR" in worker_log and "bug in stage dedup" in worker_log
+    assert "Traceback" in worker_log and "a bug planted by the test" in worker_log
+    report = json.loads(run_kibaru(env, "status", "--json"))
+    assert report["bugs"] == 1
+    assert {s["source"]: s["bugs"] for s in report["sources"]}["wk-main"] == 1

@@ -118,20 +118,55 @@ def test_a_page_whose_transient_error_outlasts_every_retry_is_recorded(
     assert given_up == [9]
 
 
-def test_permanent_errors_are_not_retried(
+def test_a_bug_is_recorded_with_its_traceback_and_not_retried(
     monkeypatch: pytest.MonkeyPatch, restore_app: object
 ) -> None:
     _eager_app(monkeypatch, task_max_retries=5)
     attempts: list[int] = []
+    given_up: list[tuple[list[int], str, str | None]] = []
 
     def broken(page_id: int, settings: Settings, row: object = None) -> str:
         attempts.append(page_id)
         raise KeyError("a bug, not an outage")
 
+    def give_up(
+        page_ids: list[int], settings: Settings, exc: BaseException, reason: str,
+        error: str | None = None,
+    ) -> None:  # fmt: skip
+        given_up.append((page_ids, reason, error))
+
     monkeypatch.setattr(tasks, "process_one", broken)
-    with pytest.raises(KeyError):
-        tasks.process_page_task.apply(args=[3]).get()
+    monkeypatch.setattr(tasks, "_give_up", give_up)
+    assert tasks.process_page_task.apply(args=[3]).get() == "failed"
     assert attempts == [3]
+    [(pages, reason, error)] = given_up
+    assert (pages, reason) == ([3], "bug:KeyError")
+    assert error is not None and "Traceback" in error and "a bug, not an outage" in error
+
+
+def test_a_bug_on_one_page_leaves_the_rest_of_its_batch_processed(
+    monkeypatch: pytest.MonkeyPatch, restore_app: object
+) -> None:
+    _eager_app(monkeypatch)
+    processed: list[int] = []
+    given_up: list[tuple[list[int], str]] = []
+
+    def one_bad(page_id: int, settings: Settings, row: object = None) -> str:
+        if page_id == 2:
+            raise UnicodeEncodeError("ascii", "\u09e7", 0, 1, "ordinal not in range(128)")
+        processed.append(page_id)
+        return "stored"
+
+    monkeypatch.setattr(tasks, "process_one", one_bad)
+    monkeypatch.setattr(
+        tasks, "_give_up", lambda ids, settings, exc, reason, error=None: given_up.append(
+            (ids, reason)
+        ),
+    )
+    result = tasks.process_pages_task.apply(args=[[1, 2, 3, 4]])
+    assert result.get() == {"stored": 3, "failed": 1}
+    assert processed == [1, 3, 4]
+    assert given_up == [([2], "bug:UnicodeEncodeError")]
 
 
 def test_a_batch_processes_its_pages_in_order(
