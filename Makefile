@@ -1,12 +1,14 @@
 # The two commands of the README:
-#   make run    install into .venv and crawl every source on the embedded default (SQLite)
+#   make run    install into .venv, then a first look on the embedded default (SQLite): the
+#               newest articles of every source, at most 5 each from the last 7 days
+#               (ARGS=--all crawls everything with no bound)
 #   make test   install into .venv (with the test tools) and run lint, types and every test
 # Both create .venv themselves on a fresh machine.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-ARGS   ?= --all
+ARGS   ?= --all --since 7d --limit 5
 PYTEST_ARGS ?=
 
 .PHONY: install install-dev run test lint typecheck clean
@@ -25,6 +27,7 @@ install-dev: $(BIN)/python
 run: install
 	$(BIN)/kibaru db upgrade
 	$(BIN)/kibaru crawl $(ARGS)
+	@echo "(kibaru is $(BIN)/kibaru: '. $(BIN)/activate' puts it on the PATH)"
 
 lint: install-dev
 	$(BIN)/ruff check .

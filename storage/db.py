@@ -45,6 +45,18 @@ def _describe(url: str) -> str:
         return url
 
 
+def store_location(url: str) -> str:
+    """Where the store of ``url`` is, for a person: a SQLite file's absolute path, else the URL
+    without its password."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return f"the SQLite file {Path(parsed.database).resolve()}"
+    return _describe(url)
+
+
 def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys.
 

@@ -10,7 +10,7 @@ import typer
 from crawler.progress import CrawlProgress
 from crawler.registry import RegistryError
 from kibaru.cli.common import console, fail, get_settings, since_option
-from storage.db import StoreError
+from storage.db import StoreError, store_location
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +25,9 @@ def crawl(
     ),
     limit: int = typer.Option(None, "--limit", min=1, help="At most N article pages per source."),
     since: str = typer.Option(
-        None, "--since", help="Skip feed and sitemap entries older than DATE (YYYY-MM-DD)."
+        None,
+        "--since",
+        help="Skip feed and sitemap entries older than DATE (YYYY-MM-DD, or 7d for a week back).",
     ),
     refresh: bool = typer.Option(False, "--refresh", help="Fetch already stored URLs again."),
 ) -> None:
@@ -46,6 +48,7 @@ def crawl(
     except (RegistryError, StoreError) as exc:
         fail(str(exc))
     _print_summary(summary.run_id, summary.status, summary.counts)
+    _print_where(summary.run_id, store_location(settings.database_url))
     if summary.status != "succeeded":
         raise typer.Exit(1)
 
@@ -62,3 +65,15 @@ def _print_summary(run_id: int, status: str, counts: dict[str, Any]) -> None:
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _print_where(run_id: int, location: str) -> None:
+    """Where the articles went and how to look at them: a newcomer's next commands."""
+    export = "one JSON record per article (--format csv|parquet, --source ID, --since 7d)"
+    hints = (
+        ("kibaru export -o articles.jsonl", export),
+        (f"kibaru runs show {run_id}", "this run: counts per source, errors with example URLs"),
+    )
+    lines = [f"articles are in {location} (KIBARU_DATABASE_URL); look at them with:"]
+    lines += [f"  {command:<34} # {what}" for command, what in hints]
+    console.print("\n".join(lines), highlight=False, soft_wrap=True)
