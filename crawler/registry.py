@@ -80,6 +80,18 @@ class Source(BaseModel):
                 raise ValueError(f"{url!r} is not an absolute http(s) URL")
         return value
 
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            from workers.cron import ScheduleError, parse_cron  # Celery's parser, when needed
+
+            try:
+                parse_cron(value)
+            except ScheduleError as exc:
+                raise ValueError(str(exc).removeprefix("schedule: ")) from exc
+        return value
+
     @field_validator("article_pattern")
     @classmethod
     def _valid_regex(cls, value: str | None) -> str | None:
@@ -118,6 +130,12 @@ def _read_entries(path: Path) -> list[dict[str, Any]]:
         raise RegistryError(
             f"{path}: no such sources file (check KIBARU_SOURCES or --sources)"
         ) from exc
+    except IsADirectoryError as exc:
+        raise RegistryError(
+            f"{path}: is a directory; name a sources file (KIBARU_SOURCES or --sources)"
+        ) from exc
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read it ({exc.strerror})") from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
     if raw is None:
@@ -125,9 +143,20 @@ def _read_entries(path: Path) -> list[dict[str, Any]]:
     if not isinstance(raw, dict) or not isinstance(raw.get("sources"), list):
         raise RegistryError(f"{path}: expected a mapping with a 'sources:' list at the top")
     entries = raw["sources"]
+    first_of: dict[str, int] = {}
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             raise RegistryError(f"{path}: entry #{index + 1} is not a mapping")
+        source_id = str(entry.get("id", ""))
+        if source_id and source_id in first_of:
+            # Merging them would label one site's articles with the other's name and country.
+            first = first_of[source_id]
+            raise RegistryError(
+                f"{path}: entries #{first + 1} ({entries[first].get('name')!r}) and "
+                f"#{index + 1} ({entry.get('name')!r}) both have id {source_id!r}; give each "
+                "source its own id, or merge the two entries"
+            )
+        first_of.setdefault(source_id, index)
     return entries
 
 
@@ -138,14 +167,23 @@ def _validate(path: Path, index: int, entry: dict[str, Any]) -> Source:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "(entry)"
         label = entry.get("id") or f"#{index + 1}"
-        raise RegistryError(f"{path}: source {label!s}, field '{field}': {first['msg']}") from exc
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise RegistryError(f"{path}: source {label!s}, field '{field}': {message}") from exc
 
 
 def load_registry(
-    extra_files: Iterable[Path | str | None] = (), *, builtin: bool = True
+    extra_files: Iterable[Path | str | None] = (),
+    *,
+    builtin: bool = True,
+    invalid: list[str] | None = None,
 ) -> dict[str, Source]:
     """The built-in sources (unless ``builtin`` is false), then each extra file merged over
-    them, keyed by id."""
+    them, keyed by id.
+
+    An entry that fails validation raises RegistryError, unless ``invalid`` is given (a
+    long-running scheduler keeps the good sources): then its message is appended there and
+    the source is left out. A file that cannot be read at all always raises.
+    """
     registry: dict[str, Source] = {}
     builtin_files = sorted(BUILTIN_DIR.glob("*.yaml")) if builtin else []
     for path in builtin_files:
@@ -161,6 +199,14 @@ def load_registry(
         for index, entry in enumerate(_read_entries(path)):
             base = registry.get(str(entry.get("id", "")))
             merged = {**base.model_dump(exclude_unset=True), **entry} if base else entry
-            source = _validate(path, index, merged)
+            try:
+                source = _validate(path, index, merged)
+            except RegistryError as exc:
+                if invalid is None:
+                    raise
+                invalid.append(str(exc))
+                # Half an override is not the operator's source either: leave it out.
+                registry.pop(str(entry.get("id", "")), None)
+                continue
             registry[source.id] = source
     return registry

@@ -84,7 +84,7 @@ def run_crawl(
     """
     registry = load_registry([settings.sources, sources_file], builtin=settings.builtin_sources)
     sources = select_sources(registry, source_ids, all_sources=all_sources)
-    store = open_store(settings.database_url)
+    store = open_store(settings.database_url, write=True)
     try:
         with store.session() as session:
             upsert_sources(session, [source.model_dump() for source in sources])

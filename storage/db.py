@@ -90,14 +90,36 @@ def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
 
 def _explain(url: str, exc: Exception) -> StoreError:
     reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else repr(exc)
-    if make_url(url).get_backend_name() == "sqlite" and "not a database" in reason:
+    if make_url(url).get_backend_name() == "sqlite":
+        return _explain_sqlite(url, reason)
+    return StoreError(
+        f"cannot use the database at {SETTING}={_describe(url)}: {reason}. "
+        f"Check that the server is running and reachable, or set {SETTING} to another URL"
+    )
+
+
+def _explain_sqlite(url: str, reason: str) -> StoreError:
+    """A SQLite file has no server: the advice is about the file and its directory."""
+    database = make_url(url).database or ":memory:"
+    if "not a database" in reason:
         return StoreError(
             f"{SETTING}={_describe(url)}: the file is not a SQLite database; point "
             f"{SETTING} at a new or existing kibaru database file"
         )
+    if "readonly" in reason or "read-only" in reason:
+        return StoreError(
+            f"{SETTING}={_describe(url)}: the database file {database} is read-only; make it "
+            "and its directory writable (SQLite writes a -wal and a -shm file beside it), or "
+            f"point {SETTING} at another file"
+        )
+    if "unable to open" in reason:
+        return StoreError(
+            f"{SETTING}={_describe(url)}: cannot open the database file {database}; check "
+            f"that its directory exists and is writable, or point {SETTING} at another file"
+        )
     return StoreError(
-        f"cannot use the database at {SETTING}={_describe(url)}: {reason}. "
-        f"Check that the server is running and reachable, or set {SETTING} to another URL"
+        f"cannot use the SQLite file at {SETTING}={_describe(url)}: {reason}. Check the file "
+        f"and its directory, or point {SETTING} at another file"
     )
 
 
@@ -162,10 +184,28 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(url: str, *, migrate: bool = True, pre_ping: bool = True) -> Store:
+def _check_writable(engine: Engine) -> None:
+    """Write to a SQLite file and roll back: a read-only file fails here, before a command
+    has done any work, rather than at its first write (taking the write lock alone does not
+    fail on a read-only file in WAL mode)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            version = connection.exec_driver_sql("PRAGMA user_version").scalar()
+            connection.exec_driver_sql(f"PRAGMA user_version = {int(version or 0)}")
+        finally:
+            connection.exec_driver_sql("ROLLBACK")
+
+
+def open_store(
+    url: str, *, migrate: bool = True, pre_ping: bool = True, write: bool = False
+) -> Store:
     """Connect to ``url`` and (by default) upgrade its schema; raise StoreError on failure.
 
-    ``pre_ping``: see :func:`make_engine`.
+    ``pre_ping``: see :func:`make_engine`. ``write``: the caller will write (a crawl, a
+    rerun), so a store that can only be read is refused now, with the fix.
     """
     engine = make_engine(url, pre_ping=pre_ping)
     try:
@@ -175,6 +215,8 @@ def open_store(url: str, *, migrate: bool = True, pre_ping: bool = True) -> Stor
         else:
             with engine.connect():
                 pass
+        if write:
+            _check_writable(engine)
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
         raise _explain(url, exc) from exc

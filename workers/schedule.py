@@ -9,34 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from celery.schedules import crontab
-
 from workers.app import CRAWL_QUEUE, CRAWL_TASK
+from workers.cron import ScheduleError, parse_cron
 
-
-class ScheduleError(ValueError):
-    """A cron expression cannot be used; the message names the source and the expression."""
-
-
-def parse_cron(expression: str, *, where: str = "schedule") -> crontab:
-    """A Celery crontab from a five-field cron expression ("m h dom mon dow")."""
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ScheduleError(
-            f"{where}: {expression!r} is not a cron expression; expected five fields "
-            "'minute hour day-of-month month day-of-week', e.g. '0 */2 * * *'"
-        )
-    minute, hour, day_of_month, month_of_year, day_of_week = fields
-    try:
-        schedule = crontab(
-            minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month_of_year,
-            day_of_week=day_of_week,
-        )  # fmt: skip
-    except ValueError as exc:
-        raise ScheduleError(
-            f"{where}: {expression!r} is not a valid cron expression: {exc}"
-        ) from exc
-    return schedule
+__all__ = ["ScheduleError", "beat_schedule", "parse_cron"]
 
 
 def beat_schedule(
@@ -44,11 +20,14 @@ def beat_schedule(
     *,
     default: str,
     sources_file: str | None = None,
+    skipped: list[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Celery's ``beat_schedule``: one entry ``crawl:<id>`` per source.
 
     Each entry sends the crawl task for that one source (so that one slow site does not hold
-    up the others, and the per-source lock can skip just it when it overruns).
+    up the others, and the per-source lock can skip just it when it overruns). A bad cron
+    expression raises ScheduleError, unless ``skipped`` is given: then its message is
+    appended there and that source alone is left unscheduled.
     """
     entries: dict[str, dict[str, Any]] = {}
     for source_id, cron in sources:
@@ -57,9 +36,16 @@ def beat_schedule(
         kwargs: dict[str, Any] = {"trigger": "beat"}
         if sources_file:
             kwargs["sources_file"] = sources_file
+        try:
+            schedule = parse_cron(expression, where=where)
+        except ScheduleError as exc:
+            if skipped is None:
+                raise
+            skipped.append(str(exc))
+            continue
         entries[f"crawl:{source_id}"] = {
             "task": CRAWL_TASK,
-            "schedule": parse_cron(expression, where=where),
+            "schedule": schedule,
             "args": ([source_id],),
             "kwargs": kwargs,
             "options": {"queue": CRAWL_QUEUE},

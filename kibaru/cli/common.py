@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from crawler.dates import parse_since
 from kibaru.settings import Settings, load_settings
@@ -21,8 +26,12 @@ err_console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print one clear line on stderr and exit non-zero (no traceback)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print one clear line on stderr and exit non-zero (no traceback).
+
+    The message is printed as it is: square brackets in it (a pattern, a list) are text,
+    not Rich markup.
+    """
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -48,3 +57,41 @@ def since_option(value: str | None) -> datetime | None:
         return parse_since(value)
     except ValueError as exc:
         fail(f"--since: {exc}")
+
+
+def check_output_path(path: Path, option: str) -> None:
+    """Fail with one line unless ``path`` can be a file written by this command: not a
+    directory, and in a directory that exists."""
+    if path.is_dir():
+        fail(f"{option} {path}: is a directory; name a file to write")
+    parent = path.parent
+    if not parent.is_dir():
+        fail(f"{option} {path}: directory {parent} does not exist; create it first "
+             f"(mkdir -p {parent})")  # fmt: skip
+
+
+@contextmanager
+def replacing(path: Path, option: str) -> Iterator[Path]:
+    """A temporary file beside ``path`` that replaces it once the block succeeds.
+
+    A command that fails half-way leaves the previous file as it was and no partial one;
+    a path that cannot be written fails with one line.
+    """
+    check_output_path(path, option)
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        fail(f"{option} {path}: cannot write there ({exc.strerror})")
+    os.close(handle)
+    temporary = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    # mkstemp makes the file private; the result gets the mode a plain open() would give.
+    temporary.chmod(path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~umask)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except OSError as exc:
+        fail(f"{option} {path}: cannot write it ({exc.strerror})")
+    finally:
+        temporary.unlink(missing_ok=True)

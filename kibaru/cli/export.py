@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import typer
 
-from kibaru.cli.common import err_console, fail, get_settings, since_option
+from kibaru.cli.common import (
+    check_output_path,
+    err_console,
+    fail,
+    get_settings,
+    replacing,
+    since_option,
+)
 from storage.db import StoreError, open_store
 from storage.export import FORMATS, iter_records, write_csv, write_jsonl, write_parquet
 
@@ -17,6 +24,13 @@ from storage.export import FORMATS, iter_records, write_csv, write_jsonl, write_
 def register(app: typer.Typer) -> None:
     app.command(name="export")(export)
 
+
+def _write(fmt: str, records: Iterator[dict[str, Any]], path: Path) -> int:
+    if fmt == "parquet":
+        return write_parquet(records, str(path))
+    target: IO[str]
+    with path.open("w", encoding="utf-8", newline="") as target:
+        return (write_jsonl if fmt == "jsonl" else write_csv)(records, target)
 
 
 def export(
@@ -30,6 +44,8 @@ def export(
         fail(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if fmt == "parquet" and output is None:
         fail("--format parquet needs -o FILE (Parquet cannot be streamed to a terminal)")
+    if output is not None:
+        check_output_path(output, "-o")  # before the query: a typo fails at once
     since_at = since_option(since)
     settings = get_settings()
     try:
@@ -38,18 +54,11 @@ def export(
         fail(str(exc))
     records = iter_records(store, source=source, since=since_at)
     try:
-        if fmt == "parquet":
-            assert output is not None
-            count = write_parquet(records, str(output))
+        if output is None:
+            count = (write_jsonl if fmt == "jsonl" else write_csv)(records, sys.stdout)
         else:
-            target: IO[str]
-            opener = (
-                output.open("w", encoding="utf-8", newline="")
-                if output
-                else nullcontext(sys.stdout)
-            )
-            with opener as target:
-                count = (write_jsonl if fmt == "jsonl" else write_csv)(records, target)
+            with replacing(output, "-o") as temporary:
+                count = _write(fmt, records, temporary)
     finally:
         store.dispose()
     if output is not None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kibaru.cli.common import console, err_console, fail, get_settings, since_option
@@ -43,9 +44,9 @@ def _broker_settings() -> Settings:
     return settings
 
 
-def _open(settings: Settings) -> Store:
+def _open(settings: Settings, *, write: bool = False) -> Store:
     try:
-        return open_store(settings.database_url)
+        return open_store(settings.database_url, write=write)
     except StoreError as exc:
         fail(str(exc))
 
@@ -107,18 +108,28 @@ def beat(
     from workers.app import WorkerConfigError, configure
     from workers.schedule import ScheduleError, beat_schedule
 
+    # One bad entry must not stop the schedule of every other source: it is reported and
+    # left out (`kibaru sources` refuses the same file, naming the entry).
+    unscheduled: list[str] = []
     try:
         registry = load_registry(
-            [settings.sources, sources_file], builtin=settings.builtin_sources
-        )
+            [settings.sources, sources_file], builtin=settings.builtin_sources,
+            invalid=unscheduled,
+        )  # fmt: skip
         schedule = beat_schedule(
             [(source.id, source.schedule) for source in registry.values()],
             default=settings.default_schedule,
             sources_file=str(sources_file) if sources_file else None,
+            skipped=unscheduled,
         )
         app = configure(settings)
     except (RegistryError, ScheduleError, WorkerConfigError) as exc:
         fail(str(exc))
+    for problem in unscheduled:
+        err_console.print(f"[bold red]not scheduled:[/] {escape(problem)}", highlight=False,
+                          soft_wrap=True)  # fmt: skip
+    if not schedule:
+        fail("no source can be scheduled (see the lines above)")
     app.conf.beat_schedule = schedule
     err_console.print(f"beat: {len(schedule)} scheduled crawls", highlight=False)
     app.Beat(loglevel=loglevel, schedule=str(schedule_file)).run()
@@ -194,7 +205,8 @@ def _print_status(report: dict[str, Any]) -> None:
     if not report["broker"]:
         console.print("broker: none (embedded mode: pages are processed in-process)")
     elif "broker_error" in report:
-        console.print(f"[red]broker unreachable:[/] {report['broker_error']}", highlight=False)
+        console.print(f"[red]broker unreachable:[/] {escape(report['broker_error'])}",
+                      highlight=False)  # fmt: skip
     else:
         queues = ", ".join(f"{name}={depth}" for name, depth in report["queues"].items())
         # Messages, not pages: a crawl's process task carries a batch of KIBARU_PROCESS_BATCH.
@@ -207,9 +219,9 @@ def _print_status(report: dict[str, Any]) -> None:
     for item in report["sources"]:
         style = "red" if item["needs_attention"] else None
         table.add_row(
-            item["source"], f"{item['last_run_id'] or '-'} {item['last_run_at'] or ''}",
+            escape(item["source"]), f"{item['last_run_id'] or '-'} {item['last_run_at'] or ''}",
             str(item["last_run_status"] or "-"), str(item["last_run_articles"] or 0),
-            str(item["bugs"]), (item["last_error"] or "")[:120], style=style,
+            str(item["bugs"]), escape((item["last_error"] or "")[:120]), style=style,
         )  # fmt: skip
     console.print(table)
     if report["bugs"]:
@@ -222,7 +234,7 @@ def _print_status(report: dict[str, Any]) -> None:
     if report["attention"]:
         console.print(
             f"[red]needs attention[/] (last run failed, skipped or stored nothing): "
-            f"{', '.join(report['attention'])}",
+            f"{escape(', '.join(report['attention']))}",
             highlight=False,
         )
 
@@ -271,7 +283,7 @@ def reprocess(
     since_at = since_option(since)
     from storage.runs import select_page_ids
 
-    store = _open(settings)
+    store = _open(settings, write=True)
     try:
         with store.session() as session:
             page_ids = select_page_ids(session, source=source, since=since_at)
@@ -290,7 +302,7 @@ def retry_failed(
     settings = get_settings()
     from storage.runs import unresolved_failures
 
-    store = _open(settings)
+    store = _open(settings, write=True)
     try:
         with store.session() as session:
             failures = unresolved_failures(session, run_id=run_id, source=source)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kibaru.cli.common import console, fail, get_settings
@@ -54,7 +55,8 @@ def list_runs(
         shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
         table.add_row(
             str(run.id), _when(run.started_at), _when(run.finished_at), run.status, run.trigger,
-            shown, *(str(counts.get(k, 0)) for k in ("requests", "pages", "articles", "known")),
+            escape(shown),
+            *(str(counts.get(k, 0)) for k in ("requests", "pages", "articles", "known")),
             str(sum((counts.get("errors_by_kind") or {}).values())),
         )  # fmt: skip
     console.print(table)
@@ -91,15 +93,15 @@ def show(
         f"{_when(run.started_at)} → {_when(run.finished_at)}"
     )
     if run.error:
-        console.print(f"error: {run.error}", highlight=False)
+        console.print(f"error: {escape(run.error)}", highlight=False)
     for key in ("requests", "discovered", "known", "old", "over_limit", "pages", "redirects",
                 "articles", "duplicates", "rejected", "failed"):  # fmt: skip
         if key in counts:
             console.print(f"  {key}: {counts[key]}")
-    console.print(f"  errors: {_errors(counts)}", highlight=False)
+    console.print(f"  errors: {escape(_errors(counts))}", highlight=False)
     for kind, urls in (counts.get("error_samples") or {}).items():
         for url in urls:
-            console.print(f"    {kind}: {url}", highlight=False, soft_wrap=True)
+            console.print(f"    {escape(f'{kind}: {url}')}", highlight=False, soft_wrap=True)
     by_source = counts.get("by_source") or {}
     if by_source:
         table = Table(show_header=True, header_style="bold")
@@ -107,7 +109,7 @@ def show(
             table.add_column(column)
         for source_id, tally in by_source.items():
             table.add_row(
-                source_id, *(str(tally.get(k, 0)) for k in ("requests", "discovered", "known",
-                "pages")), _errors(tally),
+                escape(source_id), *(str(tally.get(k, 0)) for k in ("requests", "discovered",
+                "known", "pages")), escape(_errors(tally)),
             )  # fmt: skip
         console.print(table)

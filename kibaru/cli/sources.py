@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.registry import RegistryError, Source, load_registry
@@ -60,8 +61,8 @@ def list_sources(
         shown_country = source.country if source.country != previous else ""
         previous = source.country
         table.add_row(
-            shown_country, source.id, source.name, source.language, source.kind,
-            source.discovery, source.homepage,
+            *(escape(cell) for cell in (shown_country, source.id, source.name, source.language,
+              source.kind, source.discovery, source.homepage)),
         )  # fmt: skip
     console.print(table)
     countries = len({s.country for s in chosen})
@@ -97,7 +98,7 @@ def check(
         for index, finding in enumerate(report.findings):
             mark = "[green]ok[/]" if finding.ok else "[red]no[/]"
             table.add_row(
-                report.source if index == 0 else "", robots if index == 0 else "",
-                f"{finding.kind} {mark}", finding.url, finding.detail,
+                escape(report.source) if index == 0 else "", escape(robots) if index == 0 else "",
+                f"{finding.kind} {mark}", escape(finding.url), escape(finding.detail),
             )  # fmt: skip
     console.print(table)
