@@ -1,7 +1,10 @@
 """Dedup: pairwise precision/recall on the labelled set, and cost and memory at scale.
 
     flock /tmp/kibaru-bench.lock .venv/bin/python benchmarks/dedup_bench.py \
-        [--sizes 10000,100000] [--baseline-docs 10000] [--database-docs 10000] [--redis-db 12]
+        [--sizes 10000,100000,500000] [--baseline-docs 10000] [--database-docs 10000] \
+        [--redis-port 6379] [--redis-db 12]
+
+   The Redis database it uses is flushed before and after: give it a redis-server of its own.
 
 1. Quality. The labelled syndication set (``tests/fixtures/syndication/syndication.jsonl``)
    goes through kibaru's dedup (Redis index and database index) and through a plain
@@ -301,18 +304,25 @@ def used_memory(client: redis.Redis) -> int:
     return int(client.info("memory")["used_memory"])
 
 
-def keys_memory(client: redis.Redis, match: str) -> dict[str, int]:
-    """Sum of MEMORY USAGE (all nested values sampled) per key family (b:, e:, c:, …)."""
+def keys_memory(client: redis.Redis, match: str) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Per key family (b:, e:, c:, …): the sum of MEMORY USAGE (all nested values sampled),
+    and [keys, of which hash tables] (the rest are compact listpacks)."""
     totals: dict[str, int] = {}
+    encodings: dict[str, list[int]] = {}
     batch: list[bytes] = []
 
     def flush() -> None:
         pipe = client.pipeline(transaction=False)
         for key in batch:
             pipe.memory_usage(key, samples=0)
-        for key, size in zip(batch, pipe.execute(), strict=True):
+            pipe.object("encoding", key)
+        replies = pipe.execute()
+        for key, size, encoding in zip(batch, replies[0::2], replies[1::2], strict=True):
             family = key.decode()[len(match) - 1 :].split(":")[0]
             totals[family] = totals.get(family, 0) + int(size or 0)
+            counts = encodings.setdefault(family, [0, 0])
+            counts[0] += 1
+            counts[1] += encoding == b"hashtable"
         batch.clear()
 
     for key in client.scan_iter(match=match, count=2000):
@@ -321,7 +331,7 @@ def keys_memory(client: redis.Redis, match: str) -> dict[str, int]:
             flush()
     if batch:
         flush()
-    return totals
+    return totals, encodings
 
 
 @dataclass
@@ -333,6 +343,7 @@ class Checkpoint:
     used_bytes_per_doc: float
     keys_bytes_per_doc: float
     families: dict[str, int]
+    encodings: dict[str, list[int]]
 
 
 def stage_cost(docs: Sequence[SyntheticDoc]) -> float:
@@ -388,7 +399,7 @@ def kibaru_scale(
                 window_time += elapsed
                 window_redis += in_redis[0] - before_redis
             if n == next_target:
-                families = keys_memory(client, PREFIX + "*")
+                families, encodings = keys_memory(client, PREFIX + "*")
                 checkpoints.append(
                     Checkpoint(
                         docs=n,
@@ -398,6 +409,7 @@ def kibaru_scale(
                         used_bytes_per_doc=(used_memory(client) - base) / n,
                         keys_bytes_per_doc=sum(families.values()) / n,
                         families=families,
+                        encodings=encodings,
                     )
                 )
                 window_time = window_redis = 0.0
@@ -472,17 +484,19 @@ def scale(args: argparse.Namespace) -> None:
         print(
             "| documents in index | assign ms/doc (at size) | of which Redis (place) ms/doc "
             "| assign ms/doc (mean of fill) | used_memory B/doc | MEMORY USAGE B/doc "
-            "| by key family B/doc |"
+            "| by key family B/doc | band hashes (of which hash tables) |"
         )
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|")
         for c in checkpoints:
             families = ", ".join(
                 f"{name}: {size / c.docs:.0f}" for name, size in sorted(c.families.items())
             )
+            bands = c.encodings.get("b", [0, 0])
             print(
                 f"| {c.docs:,} | {c.ms_per_doc:.2f} | {c.redis_ms_per_doc:.2f} "
                 f"| {c.mean_ms_per_doc:.2f} | {c.used_bytes_per_doc:,.0f} "
-                f"| {c.keys_bytes_per_doc:,.0f} | {families} |"
+                f"| {c.keys_bytes_per_doc:,.0f} | {families} "
+                f"| {bands[0]:,} ({bands[1]:,}) |"
             )
         print(
             f"\nSynthetic set at {checkpoints[-1].docs:,} documents: pairwise precision "
@@ -507,7 +521,7 @@ def scale(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--sizes", default="10000,100000,500000")
     parser.add_argument("--window", type=int, default=2000, help="docs timed at each size")
     parser.add_argument("--baseline-docs", type=int, default=10000)
     parser.add_argument("--database-docs", type=int, default=10000)

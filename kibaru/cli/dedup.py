@@ -21,8 +21,9 @@ def rebuild() -> None:
 
     The index lives in Redis when KIBARU_REDIS_URL (or a redis:// KIBARU_BROKER_URL) is set,
     else in the database. Articles keep their cluster_id and duplicate_of; entries of stories
-    that were never stored are dropped. Stop the workers first: stories processed during a
-    rebuild may not see each other.
+    that were never stored are dropped. A Redis index of an earlier layout is rebuilt in the
+    current one (workers refuse the old one and say to run this). Stop the workers first:
+    stories processed during a rebuild may not see each other.
     """
     settings = get_settings()
     try:

@@ -1,15 +1,39 @@
 """The near-duplicate index in Redis: shared by every worker, compact, two round trips a story.
 
-Layout (``prefix`` defaults to ``kibaru:dedup:``):
+Layout 2 (``prefix`` defaults to ``kibaru:dedup:``):
 
-* ``{prefix}b:{shard}`` — hash: 8-byte band key → the ids of the stories in that bucket
+* ``{prefix}b:{n}`` — hashes: band field → the ids of the stories in that bucket
   (length-prefixed, at most ``MAX_BUCKET_IDS``: the first and the newest; a bigger bucket is a
-  cluster of identical bands, and any member of it leads to the cluster). Band keys are spread
-  over ``2**band_shard_bits`` hashes so that each stays a small listpack (compact encoding).
+  cluster of identical bands, and any member of it leads to the cluster). The field is the
+  first ``BAND_FIELD_BYTES`` bytes of the 64-bit band key (a chance collision only adds a
+  candidate, which is then judged on its signature).
 * ``{prefix}e:{shard}`` — hash: id → packed :class:`~workers.stages.dedup.entry.Entry`
-  (about 340 bytes: 16-bit MinHash values, size, figures, date, cluster, storage order).
-* ``{prefix}c:{shard}`` — hash: cluster id → its original (id + publication minute).
-* ``{prefix}seq`` — storage order counter; ``{prefix}lock`` — the writers' lock.
+  (about 340 bytes: 16-bit MinHash values, size, figures, date, cluster, storage order), over
+  ``2**entry_shard_bits`` hashes. Entries are longer than a listpack value may be, so these
+  hashes are hash tables at every size and their cost per entry does not change with size.
+* ``{prefix}c:{n}`` — hashes: cluster id → its original (id + publication minute).
+* ``{prefix}layout`` — hash: the layout version, and how many band and cluster hashes there
+  are now; ``{prefix}seq`` — storage order counter; ``{prefix}lock`` — the writers' lock.
+
+Why the band and cluster hashes grow: Redis keeps a hash of at most
+``hash-max-listpack-entries`` fields (512 by default) as one compact listpack, and converts a
+bigger one to a hash table that costs about three times as much per field. A fixed number of
+hashes passes that limit at some size of the index (16,384 band hashes did near 233,000
+stories). Here the number of hashes follows the number of fields, by linear hashing: the
+``b`` and ``c`` families each start at ``2**MIN_LEVEL`` hashes, and whenever the family holds
+more than ``target`` fields per hash on average, the insert script splits one hash in two
+(the next one in order: its fields whose hash has the next bit set move to a new hash). A
+field's hash is its first 4 bytes (band) or the last 4 bytes of the id (cluster); with
+``level`` and ``split`` from the layout record, its hash number is ``h mod 2**level``, or
+``h mod 2**(level+1)`` when that is below ``split``. ``target`` is a quarter of the server's
+``hash-max-listpack-entries`` (read when the index is created, 128 assumed when the server does
+not say), so that even a hash not yet split in this round (twice the average) stays a listpack.
+Memory per story therefore stays flat however large the index grows; a split moves one hash
+of about 2 × ``target`` fields inside one script, every ``target`` / 36 stories.
+
+An index of layout 1 (a fixed 16,384 band hashes, no layout record) is refused with an error
+that says to run ``kibaru dedup rebuild``, which rebuilds it in this layout from the stored
+signatures.
 
 One story costs two round trips: one Lua call to look up (all bands, the candidates' entries
 and their clusters' originals, and a sequence number) and one Lua call to insert. The lookup
@@ -23,7 +47,7 @@ from __future__ import annotations
 
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -42,23 +66,105 @@ from workers.stages.dedup.entry import (
 )
 
 DEFAULT_PREFIX = "kibaru:dedup:"
+LAYOUT_VERSION = 2
+MIN_LEVEL = 8  # each growing family starts with 2**8 hashes
+BAND_FIELD_BYTES = 6
 MAX_BUCKET_IDS = 5  # 5 × 11 bytes stays under Redis' 64-byte listpack value limit
 MAX_CANDIDATES = 500
+ASSUMED_LISTPACK_ENTRIES = 128  # when the server does not tell (CONFIG disabled)
 # A writer holds the lock from its lookup script to its insert script: milliseconds. One that
 # dies (or loses Redis) in between blocks the others this long at most, so keep it short.
 LOCK_TIMEOUT_S = 5.0
 LOCK_WAIT_S = 120.0  # how long a writer waits for the lock before giving up
 LOCK_RETRY_S = 0.0005
 _CLUSTER_MINUTE = struct.Struct("<i")
+_LAYOUT_ERROR = "KIBARULAYOUT"
 
-_QUERY = """
+# Shared by the scripts: ARGV[1] is the prefix; the layout record and the hash numbers.
+_PRELUDE = f"""
 local p = ARGV[1]
+local function load_layout(target)
+  local k = p .. 'layout'
+  local v = redis.call('HMGET', k, 'version', 'target', 'b:level', 'b:split', 'b:count',
+                       'c:level', 'c:split', 'c:count')
+  if not v[1] then
+    if redis.call('EXISTS', p .. 'seq') == 1 then
+      return nil, 'an index of layout 1 (before the band hashes grew with the index)'
+    end
+    redis.call('HSET', k, 'version', '{LAYOUT_VERSION}', 'target', target,
+               'b:level', {MIN_LEVEL}, 'b:split', 0, 'b:count', 0,
+               'c:level', {MIN_LEVEL}, 'c:split', 0, 'c:count', 0)
+    v = {{'{LAYOUT_VERSION}', target, {MIN_LEVEL}, 0, 0, {MIN_LEVEL}, 0, 0}}
+  elseif v[1] ~= '{LAYOUT_VERSION}' then
+    return nil, 'an index of layout ' .. v[1]
+  end
+  return {{
+    target = tonumber(v[2]),
+    b = {{name = 'b:', level = tonumber(v[3]), split = tonumber(v[4]), count = tonumber(v[5])}},
+    c = {{name = 'c:', level = tonumber(v[6]), split = tonumber(v[7]), count = tonumber(v[8])}},
+  }}
+end
+local function layout_error(err)
+  return redis.error_reply('{_LAYOUT_ERROR} ' .. err)
+end
+local function band_hash(s, pos)
+  local b1, b2, b3, b4 = string.byte(s, pos, pos + 3)
+  return b1 + 256 * b2 + 65536 * b3 + 16777216 * b4
+end
+local function field_hash(f) return band_hash(f, 1) end
+local function id_hash(id)
+  local h = 0
+  for i = math.max(1, #id - 3), #id do h = h * 256 + string.byte(id, i) end
+  return h
+end
+local function addr(fam, h)
+  local half = 2 ^ fam.level
+  local a = h % half
+  if a < fam.split then a = h % (2 * half) end
+  return p .. fam.name .. string.format('%d', a)
+end
+local function grow(fam, target, hash)
+  while fam.count > target * (2 ^ fam.level + fam.split) do
+    local half = 2 ^ fam.level
+    local src = p .. fam.name .. string.format('%d', fam.split)
+    local dst = p .. fam.name .. string.format('%d', fam.split + half)
+    local all = redis.call('HGETALL', src)
+    local moved, names = {{}}, {{}}
+    for i = 1, #all, 2 do
+      if hash(all[i]) % (2 * half) ~= fam.split then
+        moved[#moved + 1] = all[i]
+        moved[#moved + 1] = all[i + 1]
+        names[#names + 1] = all[i]
+      end
+    end
+    if #names > 0 then
+      redis.call('HSET', dst, unpack(moved))
+      redis.call('HDEL', src, unpack(names))
+    end
+    fam.split = fam.split + 1
+    if fam.split == half then
+      fam.level = fam.level + 1
+      fam.split = 0
+    end
+  end
+end
+local function save_layout(st)
+  redis.call('HSET', p .. 'layout', 'b:level', st.b.level, 'b:split', st.b.split,
+             'b:count', st.b.count, 'c:level', st.c.level, 'c:split', st.c.split,
+             'c:count', st.c.count)
+end
+"""
+
+_QUERY = (
+    _PRELUDE
+    + f"""
 local own_id = ARGV[2]
 local emask = tonumber(ARGV[3])
 local maxc = tonumber(ARGV[4])
 local token = ARGV[5]
 local ttl = ARGV[6]
-local bmod = tonumber(ARGV[7])
+local st, err = load_layout(ARGV[7])
+if not st then return layout_error(err) end
 local bands = ARGV[8]
 local function shard(id)
   local n = #id
@@ -68,13 +174,13 @@ local function cluster_of(blob)
   local len = string.byte(blob, 18) % 128
   return string.sub(blob, 18, 18 + len)
 end
-local clusters, corder = {}, {}
+local clusters, corder = {{}}, {{}}
 local function want(cid)
   if not clusters[cid] then clusters[cid] = true; corder[#corder + 1] = cid end
 end
 local own = redis.call('HGET', p .. 'e:' .. shard(own_id), own_id)
 local seq = 0
-local found = {}
+local found = {{}}
 if own then
   want(cluster_of(own))
 else
@@ -88,10 +194,10 @@ else
   end
   own = ''
   seq = redis.call('INCR', p .. 'seq')
-  local seen, ids = {}, {}
-  for pos = 1, #bands, 8 do
-    local shard = (string.byte(bands, pos) + 256 * string.byte(bands, pos + 1)) % bmod
-    local v = redis.call('HGET', p .. 'b:' .. shard, string.sub(bands, pos, pos + 7))
+  local seen, ids = {{}}, {{}}
+  for pos = 1, #bands, {BAND_FIELD_BYTES} do
+    local v = redis.call('HGET', addr(st.b, band_hash(bands, pos)),
+                         string.sub(bands, pos, pos + {BAND_FIELD_BYTES - 1}))
     if v then
       local pos = 1
       while pos <= #v do
@@ -114,35 +220,48 @@ else
     end
   end
 end
-local origins = {}
+local origins = {{}}
 for _, cid in ipairs(corder) do
-  local rec = redis.call('HGET', p .. 'c:' .. shard(cid), cid)
+  local rec = redis.call('HGET', addr(st.c, id_hash(cid)), cid)
   if rec then
     origins[#origins + 1] = cid
     origins[#origins + 1] = rec
   end
 end
-return {own, seq, found, origins}
+return {{own, seq, found, origins}}
 """
+)
 
-_INSERT = """
-local p = ARGV[1]
+_INSERT = (
+    _PRELUDE
+    + f"""
 local id = ARGV[2]
 local maxids = tonumber(ARGV[7])
 local token = ARGV[9]
-local bmod = tonumber(ARGV[10])
 local bands = ARGV[11]
+local function release()
+  if token ~= '' and redis.call('GET', p .. 'lock') == token then
+    redis.call('DEL', p .. 'lock')
+  end
+end
+local st, err = load_layout(ARGV[10])
+if not st then
+  release()
+  return layout_error(err)
+end
 redis.call('HSET', p .. 'e:' .. ARGV[3], id, ARGV[4])
 if ARGV[5] ~= '' then
-  redis.call('HSET', p .. 'c:' .. ARGV[5], ARGV[6], ARGV[8])
+  st.c.count = st.c.count + redis.call('HSET', addr(st.c, id_hash(ARGV[6])), ARGV[6], ARGV[8])
 end
-for pos = 1, #bands, 8 do
-  local key = p .. 'b:' .. (string.byte(bands, pos) + 256 * string.byte(bands, pos + 1)) % bmod
-  local field = string.sub(bands, pos, pos + 7)
+for pos = 1, #bands, {BAND_FIELD_BYTES} do
+  local key = addr(st.b, band_hash(bands, pos))
+  local field = string.sub(bands, pos, pos + {BAND_FIELD_BYTES - 1})
   -- A new bucket (the usual case) costs one lookup in the hash, not two.
-  if redis.call('HSETNX', key, field, id) == 0 then
+  if redis.call('HSETNX', key, field, id) == 1 then
+    st.b.count = st.b.count + 1
+  else
     local v = redis.call('HGET', key, field)
-    local ids, pos, present = {}, 1, false
+    local ids, pos, present = {{}}, 1, false
     while pos <= #v do
       local len = string.byte(v, pos) % 128
       local x = string.sub(v, pos, pos + len)
@@ -157,11 +276,26 @@ for pos = 1, #bands, 8 do
     end
   end
 end
-if token ~= '' and redis.call('GET', p .. 'lock') == token then
-  redis.call('DEL', p .. 'lock')
-end
+grow(st.b, st.target, field_hash)
+grow(st.c, st.target, id_hash)
+save_layout(st)
+release()
 return 1
 """
+)
+
+# Write one cluster record (the rebuild): ARGV 2 = encoded cluster id, 3 = record, 4 = target.
+_SET_ORIGINAL = (
+    _PRELUDE
+    + """
+local st, err = load_layout(ARGV[4])
+if not st then return layout_error(err) end
+st.c.count = st.c.count + redis.call('HSET', addr(st.c, id_hash(ARGV[2])), ARGV[2], ARGV[3])
+grow(st.c, st.target, id_hash)
+save_layout(st)
+return 1
+"""
+)
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -169,6 +303,10 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+
+class IndexLayoutError(RuntimeError):
+    """The Redis index was written in another layout: ``kibaru dedup rebuild`` converts it."""
 
 
 @dataclass(frozen=True)
@@ -200,17 +338,20 @@ class RedisIndex:
         client: redis.Redis,
         *,
         prefix: str = DEFAULT_PREFIX,
-        band_shard_bits: int = 14,
         entry_shard_bits: int = 12,
+        target: int | None = None,
     ) -> None:
+        """``target``: fields per band or cluster hash, used only when the index is created
+        (None: a quarter of the server's ``hash-max-listpack-entries``)."""
         self.client = client
         self.prefix = prefix
-        if not 0 <= band_shard_bits <= 16:
-            raise ValueError(f"band_shard_bits must be within 0..16, not {band_shard_bits}")
-        self.band_mask = (1 << band_shard_bits) - 1
+        if target is not None and target < 1:
+            raise ValueError(f"target must be at least 1 field per hash, not {target}")
+        self._target = target
         self.entry_mask = (1 << entry_shard_bits) - 1
         self._query = client.register_script(_QUERY)
         self._insert = client.register_script(_INSERT)
+        self._set_original = client.register_script(_SET_ORIGINAL)
         self._release = client.register_script(_RELEASE)
 
     @classmethod
@@ -221,25 +362,45 @@ class RedisIndex:
     def _shard(self, encoded: bytes) -> int:
         return (encoded[-1] + 256 * encoded[-2]) & self.entry_mask
 
-    def _band_args(self, bands: Sequence[int]) -> list[Any]:
-        """The bands as two script arguments: the shard count and the 8-byte keys, packed.
+    @property
+    def target(self) -> int:
+        """Fields per hash for a new index: a quarter of what the server keeps as a listpack."""
+        if self._target is None:
+            limit = ASSUMED_LISTPACK_ENTRIES
+            with suppress(redis.exceptions.ResponseError, StopIteration, TypeError, ValueError):
+                reply: dict[Any, Any] = self.client.config_get("hash-max-listpack-entries")
+                limit = int(next(iter(reply.values())))
+            self._target = max(1, limit // 4)
+        return self._target
 
-        The scripts read a key's shard from its first two bytes (its low 16 bits, little
-        endian), which is ``band & band_mask`` as long as the mask has at most 16 bits.
-        """
-        return [self.band_mask + 1, struct.pack(f"<{len(bands)}q", *bands)]
+    @staticmethod
+    def _bands(bands: Sequence[int]) -> bytes:
+        """The band fields, packed: the first ``BAND_FIELD_BYTES`` of each little-endian key."""
+        return b"".join(struct.pack("<q", band)[:BAND_FIELD_BYTES] for band in bands)
 
     def _insert_args(
         self, entry: Entry, bands: Sequence[int], original: Original | None, token: bytes = b""
     ) -> list[Any]:
         encoded = encode_id(entry.id)
-        cluster = encode_id(entry.cluster_id)
         return [
             self.prefix, encoded, self._shard(encoded), pack_entry(entry),
-            "" if original is None else self._shard(cluster), cluster, MAX_BUCKET_IDS,
-            b"" if original is None else _pack_original(original), token,
-            *self._band_args(bands),
+            "" if original is None else "1", encode_id(entry.cluster_id), MAX_BUCKET_IDS,
+            b"" if original is None else _pack_original(original), token, self.target,
+            self._bands(bands),
         ]  # fmt: skip
+
+    def _run(self, call: Callable[[], Any]) -> Any:
+        """Run scripts; a layout they refuse becomes :class:`IndexLayoutError`."""
+        try:
+            return call()
+        except redis.exceptions.ResponseError as exc:
+            if _LAYOUT_ERROR not in str(exc):
+                raise
+            found = str(exc).split(_LAYOUT_ERROR, 1)[1].strip()
+            raise IndexLayoutError(
+                f"the dedup index in Redis under {self.prefix!r} is {found}; this version reads "
+                f"layout {LAYOUT_VERSION}: stop the workers and run `kibaru dedup rebuild`"
+            ) from exc
 
     # -- the one operation workers use -----------------------------------------------------
     def place(
@@ -251,17 +412,18 @@ class RedisIndex:
         expiry) and the insert script releases it. While another writer holds it, the lookup
         is retried. A story already indexed (a
         re-delivered task) gets its earlier placement back, without taking the lock.
+        Raises :class:`IndexLayoutError` for an index of another layout.
         """
         encoded = encode_id(article_id)
         # The token names the story, so that a retry of this very story (its earlier attempt
         # cut off by a Redis restart before it released the lock) does not wait for the expiry.
         token = b"story:" + article_id.encode("utf-8")
-        args = [
+        args: list[Any] = [
             self.prefix, encoded, self.entry_mask, MAX_CANDIDATES, token,
-            int(LOCK_TIMEOUT_S * 1000), *self._band_args(bands),
+            int(LOCK_TIMEOUT_S * 1000), self.target, self._bands(bands),
         ]  # fmt: skip
         deadline = time.monotonic() + LOCK_WAIT_S
-        while (reply := self._query(args=args)) is None:
+        while (reply := self._run(lambda: self._query(args=args))) is None:
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"could not take the dedup lock {self.prefix}lock in {LOCK_WAIT_S:.0f} s: "
@@ -286,7 +448,8 @@ class RedisIndex:
             entry = Entry(article_id, features, int(seq), assignment.cluster_id)
             record = _new_original(article_id, assignment)
             # Expired while we worked: the write is done all the same, nothing to undo.
-            self._insert(args=self._insert_args(entry, bands, record, token))
+            insert = self._insert_args(entry, bands, record, token)
+            self._run(lambda: self._insert(args=insert))
         except BaseException:
             with suppress(redis.exceptions.RedisError):
                 self._release(keys=[self.prefix + "lock"], args=[token])
@@ -297,7 +460,7 @@ class RedisIndex:
 
     # -- maintenance ---------------------------------------------------------------------
     def clear(self) -> int:
-        """Delete every key of this index; return how many."""
+        """Delete every key of this index, whatever its layout; return how many."""
         deleted = 0
         batch: list[bytes] = []
         for key in self.client.scan_iter(match=self.prefix + "*", count=1000):
@@ -314,15 +477,21 @@ class RedisIndex:
         pipe = self.client.pipeline(transaction=False)
         for entry, bands, original in items:
             self._insert(args=self._insert_args(entry, bands, original), client=pipe)
-        pipe.execute()
+        self._run(pipe.execute)
 
     def load_originals(self, originals: Sequence[tuple[str, Original]]) -> None:
         """Write many cluster records (cluster id, original) in one pipelined round trip."""
         pipe = self.client.pipeline(transaction=False)
         for cluster_id, original in originals:
-            encoded = encode_id(cluster_id)
-            pipe.hset(f"{self.prefix}c:{self._shard(encoded)}", encoded, _pack_original(original))
-        pipe.execute()
+            args = [self.prefix, encode_id(cluster_id), _pack_original(original), self.target]
+            self._set_original(args=args, client=pipe)  # type: ignore[arg-type]
+        self._run(pipe.execute)
+
+    def layout(self) -> dict[str, int]:
+        """The layout record (version, target, level/split/count of ``b`` and ``c``); empty
+        when the index holds nothing yet or is of layout 1."""
+        raw: dict[bytes, bytes] = self.client.hgetall(self.prefix + "layout")  # type: ignore[assignment]
+        return {key.decode(): int(value) for key, value in raw.items()}
 
     def set_seq(self, value: int) -> None:
         self.client.set(self.prefix + "seq", value)
