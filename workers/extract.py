@@ -72,7 +72,7 @@ def extract_record(page: FetchedPage, source: SourceInfo | None) -> dict[str, An
     rules = source.selectors if source else None
     cleaned = clean_page(page, rules, language_hint=source.language if source else None)
     bylines = tag_bylines(
-        cleaned.html,
+        cleaned.document.tree,
         cleaned.text,
         title=cleaned.title,
         site_name=cleaned.site_name or (source.name if source else None),

@@ -13,21 +13,16 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
-from soupsieve import SelectorSyntaxError
+from lxml.html import HtmlElement
 
 from workers.stages.bylines.credits import normalise_space
 from workers.stages.bylines.gazetteer import name_key
-from workers.stages.bylines.simplecss import compile_selector, select_each
-
-# The stage is given markup, never a file name: a page whose whole text looks like a path or
-# a URL is still a page.
-warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+from workers.stages.clean.htmltree import parse_html, select
+from workers.stages.errors import StageFailed
 
 ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
@@ -52,9 +47,6 @@ MAIN_SCOPES = (
     "article", "[itemtype*=Article]", ".td-post-header", ".entry-header", ".post-header",
     ".single-post", ".hentry", ".node--type-article", ".item-page", ".article", "main",
 )
-# Compiled once: matching them all in one walk of the tree is what keeps the stage fast.
-_THEME_COMPILED = tuple(compile_selector(selector) for selector in THEME_SELECTORS)
-_SCOPES_COMPILED = tuple(compile_selector(selector) for selector in MAIN_SCOPES)
 _FOREIGN_CONTAINER = re.compile(
     r"related|sidebar|widget|comment|respond|jp-relatedposts|yarpp|crp_related|jeg_related|"
     r"td-related|similar|lire-?aussi|read-?more|recommend|popular|trending|breadcrumb|"
@@ -69,8 +61,24 @@ _JSONLD_TYPE = re.compile("ld\\+json", re.I)
 _TWITTER_LABEL = re.compile(r"^twitter:(label|data)\d$")
 
 
-def _named(soup: BeautifulSoup, name: str) -> list[Tag]:
-    return [element for element in soup.find_all(name) if isinstance(element, Tag)]
+_NOT_TEXT = frozenset({"script", "style", "template"})
+
+
+def _text(element: HtmlElement) -> str:
+    """The element's strings, each stripped, joined by a space; scripts and styles left out."""
+    pieces: list[str] = []
+
+    def walk(node: HtmlElement) -> None:  # the parser caps depth at 256
+        if node.text:
+            pieces.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in _NOT_TEXT:
+                walk(child)
+            if child.tail:
+                pieces.append(child.tail)
+
+    walk(element)
+    return " ".join(piece.strip() for piece in pieces if piece.strip())
 
 
 @dataclass(frozen=True)
@@ -81,24 +89,19 @@ class MarkupByline:
     text: str
 
 
-def _classes_and_id(tag: Tag) -> str:
-    declared: object = tag.get("class") or []
-    if isinstance(declared, str):
-        classes = [declared]
-    else:
-        classes = [str(name) for name in declared] if isinstance(declared, list) else []
-    return " ".join([*classes, str(tag.get("id") or "")])
+def _classes_and_id(element: HtmlElement) -> str:
+    return f"{element.get('class') or ''} {element.get('id') or ''}"
 
 
-def _is_foreign(tag: Tag, scope: Tag) -> bool:
-    """Inside a related list, sidebar, widget, comment or navigation (between tag and scope)?"""
-    for ancestor in [tag, *tag.parents]:
+def _is_foreign(element: HtmlElement, scope: HtmlElement) -> bool:
+    """Inside a related list, sidebar, widget, comment or navigation (between it and scope)?"""
+    for ancestor in (element, *element.iterancestors()):
         if ancestor is scope:
             return False
-        if not isinstance(ancestor, Tag):
+        if not isinstance(ancestor.tag, str):
             continue
-        if ancestor.name in ("aside", "nav") or (
-            ancestor.name == "footer" and scope.name in ("body", "[document]", "html")
+        if ancestor.tag in ("aside", "nav", "template") or (
+            ancestor.tag == "footer" and scope.tag in ("body", "html")
         ):
             return True
         if _FOREIGN_CONTAINER.search(_classes_and_id(ancestor)):
@@ -106,41 +109,46 @@ def _is_foreign(tag: Tag, scope: Tag) -> bool:
     return False
 
 
-def _main_scope(soup: BeautifulSoup, title: str | None, headings: list[Tag]) -> Tag:
+def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
+    chosen = set(elements)
+    return [e for e in elements if not any(p in chosen for p in e.iterancestors())]
+
+
+def _main_scope(root: HtmlElement, title: str | None, headings: list[HtmlElement]) -> HtmlElement:
     """The element holding the main article: the article around the headline, else the
     largest article-like element, else the whole document. ``headings``: the ``h1`` elements."""
     title_key = name_key(title) if title else None
-    headline: Tag | None = None
+    headline: HtmlElement | None = None
     for heading in headings:
-        if title_key and name_key(heading.get_text(" ", strip=True)) == title_key:
+        if title_key and name_key(_text(heading)) == title_key:
             headline = heading
             break
     if headline is None and len(headings) == 1:
         headline = headings[0]
-    candidates: list[Tag] = []
-    for matched in select_each(soup, _SCOPES_COMPILED):
-        for element in matched:
-            if not _is_foreign(element, soup):
-                candidates.append(element)
+    candidates: list[HtmlElement] = []
+    for selector in MAIN_SCOPES:
+        candidates.extend(el for el in select(root, selector) if not _is_foreign(el, root))
     if headline is not None:
-        for ancestor in headline.parents:
-            if ancestor in candidates:
+        chosen = set(candidates)
+        for ancestor in headline.iterancestors():
+            if ancestor in chosen:
                 return ancestor
     if candidates:
-        return max(candidates, key=lambda element: len(element.get_text()))
-    return soup.body or soup
+        return max(candidates, key=lambda element: len(element.text_content()))
+    body = root.find("body")
+    return body if body is not None else root
 
 
-def _texts(elements: Iterator[Tag] | list[Tag]) -> list[str]:
+def _texts(elements: Iterable[HtmlElement]) -> list[str]:
     seen: list[str] = []
     for element in elements:
-        text = normalise_space(element.get_text(" ", strip=True))
+        text = normalise_space(_text(element))
         if text and text not in seen and len(text) <= 200:
             seen.append(text)
     return seen
 
 
-def _jsonld_nodes(scripts: list[Tag]) -> list[dict[str, Any]]:
+def _jsonld_nodes(scripts: list[HtmlElement]) -> list[dict[str, Any]]:
     nodes: list[dict[str, Any]] = []
 
     def walk(value: Any) -> None:
@@ -154,12 +162,10 @@ def _jsonld_nodes(scripts: list[Tag]) -> list[dict[str, Any]]:
                 walk(child)
 
     for script in scripts:
-        declared = script.get("type")
-        if not isinstance(declared, str) or not _JSONLD_TYPE.search(declared):
+        if not _JSONLD_TYPE.search(script.get("type") or ""):
             continue
-        raw = script.string or script.get_text()
         try:
-            walk(json.loads(raw, strict=False))
+            walk(json.loads(script.text or "", strict=False))
         except (ValueError, RecursionError):
             continue  # broken JSON-LD is common; the other sources still count
     return nodes
@@ -187,7 +193,7 @@ def _author_names(value: Any, by_id: dict[str, dict[str, Any]]) -> list[str]:
     return []
 
 
-def _jsonld_authors(scripts: list[Tag], title: str | None) -> list[str]:
+def _jsonld_authors(scripts: list[HtmlElement], title: str | None) -> list[str]:
     """Author names of the main Article/NewsArticle of the JSON-LD (the one whose headline is
     the title, else the first)."""
     nodes = _jsonld_nodes(scripts)
@@ -206,7 +212,7 @@ def _jsonld_authors(scripts: list[Tag], title: str | None) -> list[str]:
     return [name for name in dict.fromkeys(names) if name]
 
 
-def _meta_bylines(metas: list[Tag]) -> list[str]:
+def _meta_bylines(metas: list[HtmlElement]) -> list[str]:
     found: list[str] = []
     for attribute, names in (
         ("name", ("author", "dc.creator", "parsely-author", "sailthru.author", "byl")),
@@ -234,33 +240,35 @@ def _meta_bylines(metas: list[Tag]) -> list[str]:
 
 
 def markup_bylines(
-    html: str, *, title: str | None = None, byline_selector: str | None = None
+    page: str | HtmlElement, *, title: str | None = None, byline_selector: str | None = None
 ) -> list[MarkupByline]:
-    """Every byline string of the main article's markup, most trusted first."""
-    if not html or not html.strip():
-        return []
-    soup = BeautifulSoup(html, "lxml")
+    """Every byline string of the main article's markup, most trusted first.
+
+    ``page`` is the parsed page (the document tree the cleaning stage parsed, unmodified) or
+    its HTML; a registry selector that is not valid CSS reads nothing.
+    """
+    if isinstance(page, str):
+        try:
+            page = parse_html(page)
+        except StageFailed:  # no element at all: nothing declared
+            return []
+    root = page
     found: list[MarkupByline] = []
     if byline_selector:
-        selected: list[Tag] = []
-        try:
-            selected = list(soup.select(byline_selector))
-        except SelectorSyntaxError:  # a bad registry selector reads nothing, never crashes
-            selected = []
-        found.extend(MarkupByline("selector", text) for text in _texts(selected))
-    # One walk for the three element kinds read below: what find_all(name) would return for
-    # each (lxml gives HTML tags no namespace prefix, so the name alone decides).
-    named: dict[str, list[Tag]] = {"h1": [], "script": [], "meta": []}
-    for element in soup.descendants:
-        if isinstance(element, Tag) and element.name in named:
-            named[element.name].append(element)
+        found.extend(
+            MarkupByline("selector", text) for text in _texts(select(root, byline_selector))
+        )
+    named: dict[str, list[HtmlElement]] = {"h1": [], "script": [], "meta": []}
+    for element in root.iter("h1", "script", "meta"):
+        named[str(element.tag)].append(element)
     found.extend(MarkupByline("jsonld", name) for name in _jsonld_authors(named["script"], title))
-    scope = _main_scope(soup, title, named["h1"])
-    for matched in select_each(scope, _THEME_COMPILED):
-        elements = [found for found in matched if not _is_foreign(found, scope)]
+    scope = _main_scope(root, title, named["h1"])
+    for selector in THEME_SELECTORS:
+        elements = [
+            el for el in select(scope, selector) if el is not scope and not _is_foreign(el, scope)
+        ]
         # the outermost match only: "[itemprop=author]" often wraps ".fn" or a link
-        elements = [e for e in elements if not any(p in elements for p in e.parents)]
-        texts = _texts(elements)
+        texts = _texts(_outermost(elements))
         if texts:
             found.extend(MarkupByline("element", text) for text in texts)
             break

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lxml.html import HtmlElement
+
 from workers.stages.bylines.credits import parse_credit
 from workers.stages.bylines.gazetteer import lookup_agency, name_key
 from workers.stages.bylines.lines import scan_body
@@ -50,7 +52,9 @@ def _is_site_itself(agency: str, site_name: str | None) -> bool:
     return (known is None or known.kind != "agency") and is_desk_account(agency, site_name)
 
 
-def _safe_markup(html: str, title: str | None, selector: str | None) -> list[MarkupByline]:
+def _safe_markup(
+    html: str | HtmlElement, title: str | None, selector: str | None
+) -> list[MarkupByline]:
     try:
         return markup_bylines(html, title=title, byline_selector=selector)
     except RecursionError:
@@ -67,15 +71,17 @@ def _add_piece(pieces: list[str], piece: str) -> None:
 
 
 def tag_bylines(
-    html: str,
+    html: str | HtmlElement,
     text: str,
     *,
     title: str | None = None,
     site_name: str | None = None,
     byline_selector: str | None = None,
 ) -> Bylines:
-    """Fill authors, agencies and byline from the page ``html`` and the cleaned body ``text``.
+    """Fill authors, agencies and byline from the page and the cleaned body ``text``.
 
+    ``html`` is the page's document tree as parsed by the cleaning stage (unmodified), or its
+    HTML text, parsed here.
     ``text`` is the cleaning stage's body (paragraphs separated by blank lines) with its
     signature and credit lines still in it; ``site_name`` is the outlet's own name (never an
     author or a credited agency of its own pages' markup); ``byline_selector`` is the
@@ -87,7 +93,7 @@ def tag_bylines(
     pieces = list(scan.pieces)
 
     markup_persons: dict[str, list[tuple[str, list[str]]]] = {}
-    for found in _safe_markup(html or "", title, byline_selector):
+    for found in _safe_markup(html if html is not None else "", title, byline_selector):
         credit = parse_credit(found.text, site_name=site_name)
         new_agencies = [
             agency for agency in credit.agencies

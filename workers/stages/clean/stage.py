@@ -15,26 +15,15 @@ from urllib.parse import urlsplit
 from workers.stages.clean.body import body_by_trafilatura, body_from_containers, find_containers
 from workers.stages.clean.boilerplate import strip_furniture
 from workers.stages.clean.dates import DateContext, find_published_at
-from workers.stages.clean.decode import decode_html
-from workers.stages.clean.families import GENERIC, LOOSE_DATE_SELECTORS, detect_family
-from workers.stages.clean.htmltree import parse_html, select_first
+from workers.stages.clean.document import Document, parse_document
+from workers.stages.clean.families import GENERIC, LOOSE_DATE_SELECTORS
+from workers.stages.clean.htmltree import select_first
 from workers.stages.clean.language import detect_language
-from workers.stages.clean.metadata import read_metadata
-from workers.stages.clean.nonarticle import (
-    count_media,
-    reject_by_address,
-    reject_by_body,
-    reject_by_description,
-)
+from workers.stages.clean.nonarticle import count_media, reject_by_body, reject_by_description
 from workers.stages.clean.rules import SiteRules
 from workers.stages.clean.textnorm import join_paragraphs
 from workers.stages.clean.title import find_title
-from workers.stages.errors import StageFailed
 from workers.stages.page import FetchedPage
-
-# Decoded pages beyond this are cut: no article is that long, and the parser's time and
-# memory grow with it (the crawler caps downloads too, but the stage must not rely on it).
-MAX_HTML_CHARS = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -42,7 +31,7 @@ class CleanedPage:
     """The article as the cleaning stage found it.
 
     ``text`` holds paragraphs separated by blank lines, signature/credit lines included;
-    ``html`` is the decoded page (for the byline stage to read meta tags and JSON-LD);
+    ``document`` is the page as parsed (for the byline stage to read its markup);
     ``site_name`` is the site's own name (og:site_name…), never an author; ``family`` names
     the site family whose rules were used and ``language`` is an ISO 639-1 code or None.
     """
@@ -53,29 +42,35 @@ class CleanedPage:
     text: str
     published_at: datetime | None
     language: str | None
-    html: str
+    document: Document
     site_name: str | None
     family: str
 
+    @property
+    def html(self) -> str:
+        """The decoded page."""
+        return self.document.html
+
 
 def clean_page(
-    page: FetchedPage, rules: SiteRules | None = None, *, language_hint: str | None = None
+    page: FetchedPage,
+    rules: SiteRules | None = None,
+    *,
+    language_hint: str | None = None,
+    document: Document | None = None,
 ) -> CleanedPage:
     """Clean one fetched page.
 
     ``rules`` are the outlet's selectors and time offset; ``language_hint`` is the outlet's
-    main language, used when the text is too short for detection to be sure.
+    main language, used when the text is too short for detection to be sure; ``document`` the
+    page already parsed (:func:`parse_document`), parsed here when not given.
     """
     rules = rules or SiteRules()
-    address = page.address
-    if page.status >= 400:
-        raise StageFailed("clean", "http_error", f"HTTP status {page.status}")
-    reject_by_address(address)
-    html = decode_html(page.body, page.encoding, page.headers)[:MAX_HTML_CHARS]
-    tree = parse_html(html)
-    metadata = read_metadata(tree, address)
+    document = document or parse_document(page)
+    address = document.address
+    metadata, family = document.metadata, document.family
     reject_by_description(metadata)
-    family = detect_family(html, tree, metadata)
+    tree = document.working_tree()
     media = count_media(tree)
 
     body_selectors = ((rules.body,) if rules.body else ()) + family.body + GENERIC.body
@@ -110,7 +105,7 @@ def clean_page(
         text=text,
         published_at=published_at,
         language=detect_language(text, language_hint),
-        html=html,
+        document=document,
         site_name=metadata.site_name,
         family=family.name,
     )
