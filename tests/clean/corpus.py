@@ -1,10 +1,11 @@
-"""The fixture corpus: pages under tests/fixtures/pages/<source_id>/<name>.html.
+"""The fixture corpus: pages under tests/fixtures/pages/<source id>/<name>.html.
 
-Each page has ``<name>.meta.json`` (``url``; ``source``: either a registry id, or
-{id, name, country, language, optional selectors} for a self-contained fixture; optional
-``fetched_at``, ``headers``, ``encoding``) and a hand-checked
-``<name>.golden.json``: the ``extract_record`` output without ``fetched_at``, or
-``{"error": "<stage>: <reason>"}`` for pages the stages refuse.
+The folder is the outlet's registry id. Each page has ``<name>.meta.json`` (``url``;
+``source``: the registry id, the folder's name; optional ``fetched_at``, ``headers``,
+``encoding``) and a hand-checked ``<name>.golden.json``: the ``extract_record`` output without
+``fetched_at``, or ``{"error": "<stage>: <reason>"}`` for pages the stages refuse, and under
+``produced_by`` what produced it: the site family the cleaning stage recognised (null when the
+page was refused before) and the outlet's selectors from the registry (null: none).
 """
 
 from __future__ import annotations
@@ -12,15 +13,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from crawler.registry import load_registry
+from crawler.registry import Source, load_registry
 from workers.extract import SourceInfo, extract_record, source_info
+from workers.stages.clean import clean_page
 from workers.stages.errors import StageError
 from workers.stages.page import FetchedPage
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+
+
+@cache
+def registry() -> dict[str, Source]:
+    """The built-in registry, read once."""
+    return load_registry()
 
 
 @dataclass(frozen=True)
@@ -37,8 +46,7 @@ class Fixture:
 
     @property
     def source_id(self) -> str:
-        declared = self.meta["source"]
-        return str(declared["id"] if isinstance(declared, dict) else declared)
+        return str(self.meta["source"])
 
     def page(self) -> FetchedPage:
         fetched = self.meta.get("fetched_at")
@@ -52,29 +60,33 @@ class Fixture:
             **extra,
         )
 
-    def source(self, selectors: Any = None) -> SourceInfo | None:
-        """The declared source; a bare id is looked up in the registry (None when absent)."""
-        declared = self.meta["source"]
-        if not isinstance(declared, dict):
-            entry = load_registry().get(str(declared))
-            if entry is None:
-                return None
-            return source_info(
-                id=entry.id,
-                name=entry.name,
-                country=entry.country,
-                language=entry.language,
-                selectors=selectors if selectors is not None else entry.selectors,
-            )
+    def registry_entry(self) -> Source:
+        """The fixture's outlet in the registry (KeyError naming the fixture when absent)."""
+        entry = registry().get(self.source_id)
+        if entry is None:
+            raise KeyError(f"{self.key}: source {self.source_id!r} is not in the registry")
+        return entry
+
+    def source(self, selectors: Any = None) -> SourceInfo:
+        """The outlet as the stages see it, from the registry; ``selectors`` replace the
+        registry's when given."""
+        entry = self.registry_entry()
         return source_info(
-            id=declared["id"],
-            name=declared["name"],
-            country=declared["country"],
-            language=declared["language"],
-            selectors=selectors if selectors is not None else declared.get("selectors"),
+            id=entry.id,
+            name=entry.name,
+            country=entry.country,
+            language=entry.language,
+            selectors=selectors if selectors is not None else entry.selectors,
         )
 
     def golden(self) -> dict[str, Any]:
+        """The golden record (without ``produced_by``)."""
+        loaded = self.golden_file()
+        loaded.pop("produced_by", None)
+        return loaded
+
+    def golden_file(self) -> dict[str, Any]:
+        """The golden file as it is: the record and its ``produced_by``."""
         loaded: dict[str, Any] = json.loads(self.golden_path.read_text(encoding="utf-8"))
         return loaded
 
@@ -98,3 +110,23 @@ def run(fixture: Fixture, selectors: Any = None) -> dict[str, Any]:
         return {"error": f"{exc.stage}: {exc.reason}"}
     record.pop("fetched_at", None)
     return record
+
+
+def produced_by(fixture: Fixture) -> dict[str, Any]:
+    """What produced the fixture's record: the site family clean_page recognised (None when it
+    refused the page first) and the registry's selectors of its outlet (None: none)."""
+    source = fixture.source()
+    try:
+        family: str | None = clean_page(
+            fixture.page(), source.selectors, language_hint=source.language
+        ).family
+    except StageError:
+        family = None
+    selectors = fixture.registry_entry().selectors
+    declared = selectors.model_dump(exclude_defaults=True) if selectors is not None else None
+    return {"family": family, "selectors": declared}
+
+
+def golden_file(fixture: Fixture) -> dict[str, Any]:
+    """What the fixture's golden file holds today: its record and ``produced_by``."""
+    return {**run(fixture), "produced_by": produced_by(fixture)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 
-from tests.clean.corpus import fixtures, run
+from tests.clean.corpus import fixtures, golden_file
 
 
 def main(selected: list[str]) -> int:
@@ -19,7 +19,7 @@ def main(selected: list[str]) -> int:
     for fixture in fixtures():
         if selected and not any(part in fixture.key for part in selected):
             continue
-        text = json.dumps(run(fixture), ensure_ascii=False, indent=2) + "\n"
+        text = json.dumps(golden_file(fixture), ensure_ascii=False, indent=2) + "\n"
         path = fixture.golden_path
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")

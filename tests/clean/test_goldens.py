@@ -1,4 +1,5 @@
-"""Golden files: every fixture page through clean + bylines gives its hand-checked record."""
+"""Golden files: every fixture page through clean + bylines gives its hand-checked record, from
+the site family and the outlet rules the golden names."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import pytest
 
 from crawler.registry import load_registry
-from tests.clean.corpus import Fixture, fixtures, run
+from tests.clean.corpus import Fixture, fixtures, golden_file, run
 
 FIXTURES = fixtures()
 
@@ -25,8 +26,8 @@ def test_page_matches_golden(fixture: Fixture) -> None:
         f"{fixture.key} has no golden file: run `python -m tests.clean.regenerate "
         f"{fixture.key}` and read the result before committing it"
     )
-    got = run(fixture)
-    want = fixture.golden()
+    got = golden_file(fixture)
+    want = fixture.golden_file()
     assert json.dumps(got, ensure_ascii=False, indent=1) == json.dumps(
         want, ensure_ascii=False, indent=1
     )

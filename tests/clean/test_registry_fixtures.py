@@ -1,7 +1,10 @@
-"""Every registry source that declares selectors has fixture pages exercising them."""
+"""Fixtures and the registry agree: every fixture page belongs to a registry outlet (its folder
+is the outlet's id, and so is its meta's ``source``), and every outlet with rules of its own
+(``selectors``) has fixture pages exercising them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from crawler.registry import load_registry
@@ -18,6 +21,46 @@ def sources_without_fixture(registry_sources: dict[str, object], pages_dir: Path
     )
 
 
+def fixtures_outside_registry(registry_sources: dict[str, object], pages_dir: Path) -> list[str]:
+    """One line per fixture page whose folder is no registry id, or whose meta names another
+    source than its folder."""
+    problems = []
+    for meta_path in sorted(pages_dir.glob("*/*.meta.json")):
+        folder = meta_path.parent.name
+        key = f"{folder}/{meta_path.name.removesuffix('.meta.json')}"
+        declared = json.loads(meta_path.read_text(encoding="utf-8")).get("source")
+        if folder not in registry_sources:
+            problems.append(f"{key}: {folder!r} is not a registry id")
+        elif declared != folder:
+            problems.append(f"{key}: its meta names source {declared!r}, not its folder {folder!r}")
+    return problems
+
+
+def test_every_fixture_belongs_to_a_registry_outlet() -> None:
+    problems = fixtures_outside_registry(dict(load_registry()), PAGES_DIR)
+    assert not problems, (
+        "fixture pages live in tests/fixtures/pages/<registry id>/ and their meta.json says "
+        '"source": "<registry id>" (see `kibaru sources`):\n' + "\n".join(problems)
+    )
+
+
+def test_the_check_fails_for_a_fixture_of_an_unknown_or_other_source(tmp_path: Path) -> None:
+    def fixture(folder: str, source: object) -> None:
+        (tmp_path / folder).mkdir(exist_ok=True)
+        meta = {"url": "https://x.example/a", "source": source}
+        (tmp_path / folder / "a.meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    fixture("essor", "essor")
+    fixture("lessor", "lessor")
+    fixture("aps", {"id": "aps", "name": "APS", "country": "SN", "language": "fr"})
+    registry = {"essor": object(), "aps": object()}
+    assert fixtures_outside_registry(registry, tmp_path) == [
+        "aps/a: its meta names source {'id': 'aps', 'name': 'APS', 'country': 'SN', "
+        "'language': 'fr'}, not its folder 'aps'",
+        "lessor/a: 'lessor' is not a registry id",
+    ]
+
+
 def test_every_source_with_selectors_has_a_fixture() -> None:
     missing = sources_without_fixture(dict(load_registry()), PAGES_DIR)
     assert not missing, (
@@ -31,9 +74,13 @@ def test_the_check_fails_for_a_source_with_overrides_and_no_fixture(tmp_path: Pa
     from crawler.registry import Selectors, Source
 
     with_rules = Source(
-        id="newsite", name="New", country="SN", language="fr",
-        homepage="https://new.example/", selectors=Selectors(body=".story"),
-    )  # fmt: skip
+        id="newsite",
+        name="New",
+        country="SN",
+        language="fr",
+        homepage="https://new.example/",
+        selectors=Selectors(body=".story"),
+    )
     without_rules = Source(
         id="plain", name="Plain", country="SN", language="fr", homepage="https://plain.example/"
     )
