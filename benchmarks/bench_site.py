@@ -45,7 +45,7 @@ AUTHORS = ["Amen K.", "Oumar Diarra", "Fatoumata Traoré", "Moussa Keïta", "Aï
 MENU = [
     "Accueil", "Politique", "Économie", "Société", "Culture", "Sport", "International", "Santé",
     "Éducation", "Environnement", "Régions", "Opinions", "Vidéos", "Contact",
-]  # fmt: skip
+]
 STYLE = (
     "<style>body{font-family:Georgia,serif;margin:0}.menu a{padding:4px 8px}"
     ".sidebar{float:right;width:30%}.share a{margin-right:6px}.comments li{margin:8px 0}"

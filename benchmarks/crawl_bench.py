@@ -73,7 +73,7 @@ def run_measured(
         process = subprocess.Popen(
             command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT,
             start_new_session=True,
-        )  # fmt: skip
+        )
         deadline = started + timeout
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)

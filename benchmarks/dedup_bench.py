@@ -79,7 +79,7 @@ def record_of(doc: dict[str, Any]) -> dict[str, Any]:
         "id": article_id_for(url), "url": url, "canonical_url": url, "source": doc["source"],
         "title": doc["title"], "text": doc["text"], "published_at": doc["published_at"],
         "language": doc.get("language"),
-    }  # fmt: skip
+    }
 
 
 def store_decision(dedup: Deduplicator, store: Any, rec: dict[str, Any]) -> str:
@@ -160,7 +160,7 @@ def quality(redis_url: str) -> None:
                 ("kibaru (database index)",
                  lambda o=ordered, s=slug: kibaru_clusters(o, Path(tmp), f"d{s}", None)),
                 ("datasketch MinHashLSH 0.5", lambda o=ordered: baseline_clusters(o)),
-            ]  # fmt: skip
+            ]
             for method, run in methods:
                 s = pairwise_scores(labels, run())
                 print(
@@ -171,7 +171,6 @@ def quality(redis_url: str) -> None:
 
 
 # -- synthetic documents --------------------------------------------------------------------
-# fmt: off
 FUNCTION_WORDS = [
     "le", "la", "les", "de", "des", "du", "un", "une", "et", "à", "en", "au", "aux", "pour",
     "par", "sur", "dans", "avec", "que", "qui", "a", "été", "est", "sont", "ont", "cette", "ce",
@@ -199,7 +198,6 @@ FIXES = [
     ("notamment", "en particulier"), ("après", "à la suite de"), ("depuis", "dès"),
     ("contre", "face à"), ("ainsi", "de ce fait"),
 ]
-# fmt: on
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -296,7 +294,7 @@ def synthetic_record(doc: SyntheticDoc) -> dict[str, Any]:
     return {
         "id": doc.id, "url": url, "canonical_url": url, "source": "synthetic", "title": "",
         "text": doc.text, "published_at": doc.published_at,
-    }  # fmt: skip
+    }
 
 
 # -- scale ----------------------------------------------------------------------------------
@@ -435,7 +433,7 @@ def baseline_scale(client: redis.Redis, redis_db: int, count: int) -> tuple[floa
             "redis": {"host": pool.get("host", "127.0.0.1"), "port": pool.get("port", 6379),
                       "db": redis_db},
         },
-    )  # fmt: skip
+    )
     elapsed = 0.0
     try:
         for doc in Generator().documents(count):

@@ -45,7 +45,7 @@ def fill(url: str, rows: int) -> None:
                     "content_hash": f"{n:064x}", "fetched_at": start,
                     "created_at": start, "updated_at": start,
                 }
-            )  # fmt: skip
+            )
             if len(batch) == 5000:
                 connection.execute(Article.__table__.insert(), batch)
                 batch = []

@@ -286,22 +286,22 @@ def score(
                     "predicted_words": len(_TOKEN.findall(out.body)),
                     "truth_head": case["body"][:300], "truth_tail": case["body"][-300:],
                     "truth_words": len(_TOKEN.findall(case["body"])),
-                })  # fmt: skip
+                })
         if case.get("title") and fold(out.title) != fold(case["title"]):
             misses.append({**base, "system": system, "field": "title",
                            "predicted": out.title, "truth": case["title"],
-                           "other": values[other]["title"], "note": out.note})  # fmt: skip
+                           "other": values[other]["title"], "note": out.note})
         if case.get("date") and (out.date or "") != case["date"][:10]:
             misses.append({**base, "system": system, "field": "date",
                            "predicted": out.date, "truth": case["date"][:10],
-                           "other": values[other]["date"], "note": out.note})  # fmt: skip
+                           "other": values[other]["date"], "note": out.note})
         if case.get("authors"):
             truth, pred = split_names(case["authors"]), split_names(out.authors)
             if truth != pred:
                 misses.append({**base, "system": system, "field": "authors",
                                "predicted": out.authors, "truth": case["authors"],
                                "missing": sorted(truth - pred), "extra": sorted(pred - truth),
-                               "other": values[other]["authors"], "note": out.note})  # fmt: skip
+                               "other": values[other]["authors"], "note": out.note})
     return misses
 
 
@@ -311,7 +311,7 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 def print_table(results: dict[str, dict[str, Tally]]) -> None:
     print("| suite (pages) | system | body F1 (P/R) | title | date | authors F1 (P/R) "
-          "| CPU ms/page |")  # fmt: skip
+          "| CPU ms/page |")
     print("|---|---|---|---|---|---|---|")
     for suite, tallies in results.items():
         for system in SYSTEMS:

@@ -125,7 +125,7 @@ def spans(database_url: str) -> Spans:
                     func.min(Page.fetched_at), func.max(Page.fetched_at),
                     func.min(Page.processed_at), func.max(Page.processed_at),
                 )
-            ).one()  # fmt: skip
+            ).one()
         if f0 is None or f1 is None or p0 is None or p1 is None:
             raise RuntimeError("no page was fetched or processed")
         return Spans(
@@ -257,7 +257,7 @@ def main() -> int:
     parser.add_argument(
         "--two-processes", action="store_true",
         help="also measure two `kibaru worker --concurrency 1` processes",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--no-backlog", action="store_true", help="skip the queued-backlog worker runs"
     )
@@ -265,11 +265,11 @@ def main() -> int:
         "--rounds", type=int, default=1,
         help="rounds of (1 worker, 2 workers, trafilatura alone) for the target ratios; "
         "the first is the full run, the median ratio over the rounds is reported",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--per-page-baseline", action="store_true",
         help="also measure 2 workers with one task per page (KIBARU_PROCESS_BATCH=1)",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--extract-alone", choices=["trafilatura", "kibaru"], help=argparse.SUPPRESS
     )
@@ -314,7 +314,7 @@ def main() -> int:
                 alone = extract_run("trafilatura", "trafilatura alone", args.pages).rate
                 extra_rounds.append((rates[0], rates[1], alone))
                 print(f"  round {number}: {rates[0]:.0f} / {rates[1]:.0f} / {alone:.0f} pages/s "
-                      "(1 worker / 2 workers / trafilatura alone)", flush=True)  # fmt: skip
+                      "(1 worker / 2 workers / trafilatura alone)", flush=True)
     finally:
         site.stop()
     stages = extract_run("kibaru", "kibaru clean + bylines alone (1 process)", args.pages)

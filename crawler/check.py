@@ -126,7 +126,7 @@ def _check_sitemap(fetcher: _Fetcher, url: str) -> Finding:
     return Finding(
         url, "sitemap", bool(document.entries),
         f"{document.kind} of {len(document.entries)} entries ({news} dated)",
-    )  # fmt: skip
+    )
 
 
 def check_source(source: Source, settings: Settings) -> SourceReport:
@@ -152,7 +152,7 @@ def check_source(source: Source, settings: Settings) -> SourceReport:
         report.findings.append(
             Finding(source.homepage, "homepage", status == 200, f"HTTP {status}, "
                     f"{len(found)} feed link(s)")
-        )  # fmt: skip
+        )
     except (urllib.error.URLError, OSError) as exc:
         report.findings.append(Finding(source.homepage, "homepage", False, f"unreachable: {exc}"))
     report.findings += [_check_feed(fetcher, url) for url in feeds]

@@ -58,5 +58,5 @@ class CrawlProgress:
             table.add_row(
                 source_id, *(str(tally.get(k, 0)) for k in ("requests", "discovered", "known",
                 "pages")), str(errors),
-            )  # fmt: skip
+            )
         return table

@@ -42,7 +42,7 @@ def _statement(columns: tuple[str, ...], refreshed: tuple[str, ...], with_page: 
     insert = postgresql.insert(ARTICLES).values(
         {name: bindparam(_ARTICLE_PARAM.format(name), type_=ARTICLES.c[name].type)
          for name in columns}
-    )  # fmt: skip
+    )
     stored = (
         insert.on_conflict_do_update(
             index_elements=["id"], set_={k: insert.excluded[k] for k in refreshed}

@@ -58,7 +58,7 @@ def _insert_for(dialect: str, target: Any) -> Any:
 def _upsert_statement(
     dialect: str, model: type[Any], conflict: str, refreshed: tuple[str, ...],
     returning: tuple[str, ...],
-) -> Any:  # fmt: skip
+) -> Any:
     """``INSERT … ON CONFLICT (conflict) DO UPDATE SET refreshed … RETURNING returning`` on the
     model's table, built once: the values come as parameters of each execution.
 
@@ -79,7 +79,7 @@ _REFRESHED = (
     "url", "source", "source_name", "country", "title", "text", "published_at", "language",
     "authors", "agencies", "byline", "content_hash", "fetched_at", "signature", "page_id",
     "run_id",
-)  # fmt: skip
+)
 
 
 def upsert_article(session: Session, record: Mapping[str, Any]) -> tuple[str, bool]:
@@ -94,7 +94,7 @@ def upsert_article(session: Session, record: Mapping[str, Any]) -> tuple[str, bo
     statement = _upsert_statement(
         _dialect(session), Article, "id", refreshed_article_fields(values),
         ("id", "created_at"),
-    )  # fmt: skip
+    )
     row = session.execute(statement, values).one()
     # On conflict the row keeps its id and created_at: a created_at other than ours
     # means the row was there before.
@@ -203,14 +203,14 @@ def read_pages(connection: Session | Connection, page_ids: Iterable[int]) -> dic
         chunk = wanted[start : start + BATCH]
         rows.update((row.id, row) for row in connection.execute(
             select(PAGES).where(PAGES.c.id.in_(chunk))
-        ))  # fmt: skip
+        ))
     return rows
 
 
 def mark_page(
     session: Session, page_id: int, state: str, *, reason: str | None = None,
     article_id: str | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Record what processing made of a page: stored, duplicate, rejected or failed."""
     # On the Core table: the ORM's update would also look for the row among loaded objects.
     session.execute(
@@ -236,7 +236,7 @@ def record_failure(
     statement = _insert(session, FailedPage).values(
         url=url, stage=stage, reason=reason, error=error, source=source, page_id=page_id,
         run_id=run_id, attempts=1, first_failed_at=now, last_failed_at=now, resolved=False,
-    )  # fmt: skip
+    )
     statement = statement.on_conflict_do_update(
         index_elements=["url", "stage"],
         set_={
@@ -287,7 +287,7 @@ def start_run(
 def finish_run(
     session: Session, run_id: int, *, status: str, counts: Mapping[str, Any],
     error: str | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Close a crawl run with its final status and counts."""
     session.execute(
         update(CrawlRun)

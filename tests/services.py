@@ -54,7 +54,7 @@ class RedisServer:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", *persistence,
              "--save", "", "--dir", str(self.directory), "--databases", "16"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + 20
         while not self.answers():
             if self.process.poll() is not None or time.monotonic() > deadline:

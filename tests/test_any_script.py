@@ -67,7 +67,7 @@ def test_dedup_fingerprints_any_script(text: str) -> None:
 
 def test_a_figure_is_the_same_number_in_every_script() -> None:
     hashes = {name: analyse(f"Le bilan : {chars[1:4]} morts.")[0].numbers
-              for name, chars in SCRIPTS.items() if name != "circled"}  # fmt: skip
+              for name, chars in SCRIPTS.items() if name != "circled"}
     assert set(hashes.values()) == {(number_hash("123"),)}, hashes
     assert ascii_digits("߁߉߅߉") == "1959"
 

@@ -47,7 +47,7 @@ def worker_context(settings: Settings) -> WorkerContext:
     _current = WorkerContext(
         settings=settings, store=store, dedup=dedup, catalog=SourceCatalog(store),
         pid=os.getpid(),
-    )  # fmt: skip
+    )
     return _current
 
 

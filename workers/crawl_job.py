@@ -171,7 +171,7 @@ def run_crawl_job(request: CrawlRequest, settings: Settings) -> dict[str, Any]:
                 finish_run(
                     session, run_id, status="skipped", error=str(busy),
                     counts={"skipped_for_run": busy.holder},
-                )  # fmt: skip
+                )
             return {"run_id": run_id, "status": "skipped", "error": str(busy)}
     finally:
         client.close()
@@ -186,7 +186,7 @@ def _crawl_in_subprocess(
     process = subprocess.Popen(
         command, env=settings_environment(settings), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    )
     try:
         stdout, stderr = process.communicate(timeout=settings.crawl_time_limit)
     except subprocess.TimeoutExpired:
@@ -204,6 +204,6 @@ def _crawl_in_subprocess(
         error = f"crawl exited with code {process.returncode}: {stderr.strip()[-1500:]}"
         with store.session() as session:
             finish_run(session, run_id, status="failed", counts=_run_counts(store, run_id),
-                       error=error)  # fmt: skip
+                       error=error)
         return {"run_id": run_id, "status": "failed", "error": error}
     return {"run_id": run_id, **summary}

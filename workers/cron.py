@@ -32,7 +32,7 @@ def parse_cron(expression: str, *, where: str = "schedule") -> crontab:
         schedule = crontab(
             minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month_of_year,
             day_of_week=day_of_week,
-        )  # fmt: skip
+        )
     except ValueError as exc:
         raise ScheduleError(
             f"{where}: {expression!r} is not a valid cron expression: {exc}"

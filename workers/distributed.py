@@ -165,5 +165,5 @@ class BrokerIngestor:
         log.warning(
             "run %s: %d page(s) pending with no progress for %.0fs; sending their tasks again",
             self.run_id, len(stalled), self.resend_after,
-        )  # fmt: skip
+        )
         self.send_many(stalled)

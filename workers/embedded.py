@@ -29,7 +29,7 @@ class EmbeddedIngestor:
         outcome = process_page(
             page, store=self.store, dedup=self.dedup, source=self.catalog.get(page.source),
             page_id=page_id, run_id=self.run_id,
-        )  # fmt: skip
+        )
         self.counts["pages"] += 1
         counted = "articles" if outcome.status in ("stored", "duplicate") else outcome.status
         self.counts[counted] += 1

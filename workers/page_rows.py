@@ -24,7 +24,7 @@ def save_fetched_page(store: Store, page: FetchedPage, run_id: int | None) -> in
             connection, url=page.url, final_url=page.final_url, source=page.source,
             body=page.body, status=page.status, headers=page.headers, encoding=page.encoding,
             hints=page.hints, fetched_at=page.fetched_at, run_id=run_id,
-        )  # fmt: skip
+        )
 
 
 def load_stored_page(store: Store, page_id: int) -> Row[Any] | None:

@@ -53,7 +53,7 @@ def process_stored_page(
     outcome = process_page(
         page, store=store, dedup=dedup, source=catalog.get(page.source), page_id=page_id,
         run_id=run_id,
-    )  # fmt: skip
+    )
     return outcome.status
 
 

@@ -106,7 +106,7 @@ def _give_up(
                     session, url=row.url, stage="task", reason=reason,
                     error=error or repr(exc)[:2000],
                     source=row.source, page_id=page_id, run_id=row.run_id,
-                )  # fmt: skip
+                )
                 mark_page(session, page_id, "failed", reason=f"task: {reason} ({exc!r})")
     except Exception:
         log.exception("pages %s: could not record the failure either; they stay pending", page_ids)
@@ -234,5 +234,5 @@ def crawl_task(
     request = CrawlRequest(
         source_ids=list(source_ids), trigger=trigger, run_id=run_id, limit=limit,
         sources_file=sources_file,
-    )  # fmt: skip
+    )
     return run_crawl_job(request, task_settings())

@@ -117,7 +117,7 @@ class NewsSpider(scrapy.Spider):
                 yield self.request(
                     source, with_path(source.homepage, path), "sitemap", self.parse_sitemap,
                     quiet=True,
-                )  # fmt: skip
+                )
 
     def parse_homepage(self, response: Response) -> Iterator[Request]:
         source = self.source_of(response)

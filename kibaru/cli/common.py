@@ -67,7 +67,7 @@ def check_output_path(path: Path, option: str) -> None:
     parent = path.parent
     if not parent.is_dir():
         fail(f"{option} {path}: directory {parent} does not exist; create it first "
-             f"(mkdir -p {parent})")  # fmt: skip
+             f"(mkdir -p {parent})")
 
 
 @contextmanager

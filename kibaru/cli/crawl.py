@@ -44,7 +44,7 @@ def crawl(
             summary = run_crawl(
                 settings, source_ids or [], all_sources=all_sources, sources_file=sources_file,
                 limit=limit, since=since_date, refresh=refresh, trigger="cli", progress=progress,
-            )  # fmt: skip
+            )
     except (RegistryError, StoreError) as exc:
         fail(str(exc))
     _print_summary(summary.run_id, summary.status, summary.counts)

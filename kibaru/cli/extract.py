@@ -82,7 +82,7 @@ def _extract_manifest(manifest: Path, registry: Mapping[str, Source], settings: 
             record: dict[str, Any] = item
         else:
             record = extract_one(item["path"], item.get("url"), item.get("source"), registry,
-                                 settings)  # fmt: skip
+                                 settings)
         record.setdefault("line", number)
         print(json.dumps(record, ensure_ascii=False), flush=True)
 
@@ -128,7 +128,7 @@ def extract_one(
         return {"path": path_or_url, "url": url, "error": str(exc)}
     except StageError as exc:
         return {"path": path_or_url, "url": url or path_or_url,
-                "error": f"{exc.stage}: {exc.reason}"}  # fmt: skip
+                "error": f"{exc.stage}: {exc.reason}"}
 
 
 def _load(path_or_url: str, url: str | None, settings: Settings) -> FetchedPage:
@@ -182,5 +182,5 @@ def _info(entry: Source | None) -> SourceInfo | None:
     return source_info(
         id=entry.id, name=entry.name, country=entry.country, language=entry.language,
         selectors=entry.selectors,
-    )  # fmt: skip
+    )
 

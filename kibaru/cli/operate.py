@@ -115,7 +115,7 @@ def beat(
         registry = load_registry(
             [settings.sources, sources_file], builtin=settings.builtin_sources,
             invalid=unscheduled,
-        )  # fmt: skip
+        )
         schedule = beat_schedule(
             [(source.id, source.schedule) for source in registry.values()],
             default=settings.default_schedule,
@@ -127,7 +127,7 @@ def beat(
         fail(str(exc))
     for problem in unscheduled:
         err_console.print(f"[bold red]not scheduled:[/] {escape(problem)}", highlight=False,
-                          soft_wrap=True)  # fmt: skip
+                          soft_wrap=True)
     if not schedule:
         fail("no source can be scheduled (see the lines above)")
     app.conf.beat_schedule = schedule
@@ -206,7 +206,7 @@ def _print_status(report: dict[str, Any]) -> None:
         console.print("broker: none (embedded mode: pages are processed in-process)")
     elif "broker_error" in report:
         console.print(f"[red]broker unreachable:[/] {escape(report['broker_error'])}",
-                      highlight=False)  # fmt: skip
+                      highlight=False)
     else:
         queues = ", ".join(f"{name}={depth}" for name, depth in report["queues"].items())
         # Messages, not pages: a crawl's process task carries a batch of KIBARU_PROCESS_BATCH.
@@ -222,7 +222,7 @@ def _print_status(report: dict[str, Any]) -> None:
             escape(item["source"]), f"{item['last_run_id'] or '-'} {item['last_run_at'] or ''}",
             str(item["last_run_status"] or "-"), str(item["last_run_articles"] or 0),
             str(item["bugs"]), escape((item["last_error"] or "")[:120]), style=style,
-        )  # fmt: skip
+        )
     console.print(table)
     if report["bugs"]:
         console.print(

@@ -47,7 +47,7 @@ def list_runs(
         runs = recent_runs(session, limit=limit, source=source)
     table = Table(show_header=True, header_style="bold")
     for column in ("id", "started", "finished", "status", "trigger", "sources", "requests",
-                   "pages", "articles", "known", "errors"):  # fmt: skip
+                   "pages", "articles", "known", "errors"):
         table.add_column(column)
     for run in runs:
         counts = run.counts or {}
@@ -58,7 +58,7 @@ def list_runs(
             escape(shown),
             *(str(counts.get(k, 0)) for k in ("requests", "pages", "articles", "known")),
             str(sum((counts.get("errors_by_kind") or {}).values())),
-        )  # fmt: skip
+        )
     console.print(table)
     store.dispose()
 
@@ -83,7 +83,7 @@ def show(
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "error": run.error, "counts": run.counts or {},
-    }  # fmt: skip
+    }
     if as_json:
         console.print_json(json.dumps(record, default=str))
         return
@@ -95,7 +95,7 @@ def show(
     if run.error:
         console.print(f"error: {escape(run.error)}", highlight=False)
     for key in ("requests", "discovered", "known", "old", "over_limit", "pages", "redirects",
-                "articles", "duplicates", "rejected", "failed"):  # fmt: skip
+                "articles", "duplicates", "rejected", "failed"):
         if key in counts:
             console.print(f"  {key}: {counts[key]}")
     console.print(f"  errors: {escape(_errors(counts))}", highlight=False)
@@ -111,5 +111,5 @@ def show(
             table.add_row(
                 escape(source_id), *(str(tally.get(k, 0)) for k in ("requests", "discovered",
                 "known", "pages")), escape(_errors(tally)),
-            )  # fmt: skip
+            )
         console.print(table)

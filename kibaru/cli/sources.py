@@ -63,7 +63,7 @@ def list_sources(
         table.add_row(
             *(escape(cell) for cell in (shown_country, source.id, source.name, source.language,
               source.kind, source.discovery, source.homepage)),
-        )  # fmt: skip
+        )
     console.print(table)
     countries = len({s.country for s in chosen})
     console.print(f"{len(chosen)} sources in {countries} countries", highlight=False)
@@ -100,5 +100,5 @@ def check(
             table.add_row(
                 escape(report.source) if index == 0 else "", escape(robots) if index == 0 else "",
                 f"{finding.kind} {mark}", escape(finding.url), escape(finding.detail),
-            )  # fmt: skip
+            )
     console.print(table)

@@ -78,7 +78,7 @@ def _clean(
 ) -> datetime | None:
     html = f"<html><head>{head}</head><body><h1>Titre</h1>{body}" + f"<p>{PARAGRAPH}</p>" * 2
     page = FetchedPage(url=url, source="t", body=html.encode(),
-                       fetched_at=datetime(2025, 8, 1, tzinfo=UTC))  # fmt: skip
+                       fetched_at=datetime(2025, 8, 1, tzinfo=UTC))
     return clean_page(page, **kwargs).published_at  # type: ignore[arg-type]
 
 
@@ -123,5 +123,5 @@ def test_discovery_hint_is_used_after_metadata() -> None:
     page = FetchedPage(
         url="https://site.example/politique/un-article-long-titre/", source="t",
         body=html.encode(), hints={"published_at": "2025-02-06T19:45:00+00:00"},
-    )  # fmt: skip
+    )
     assert clean_page(page).published_at == datetime(2025, 2, 6, 19, 45, tzinfo=UTC)

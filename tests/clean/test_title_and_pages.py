@@ -31,7 +31,7 @@ PARAGRAPH = (
          "Mali : Kayes attend ses trains"),
         ("Sans suffixe", "APS", "aps.sn", "Sans suffixe"),
     ],
-)  # fmt: skip
+)
 def test_site_name_is_stripped(title: str, site: str | None, host: str, expected: str) -> None:
     assert strip_site_name(title, site, host) == expected
 
@@ -116,7 +116,7 @@ def test_furniture_lines_go_and_signature_lines_stay() -> None:
     result = clean_page(_page("https://site.example/politique/titre-de-l-article/", html))
     assert result.text.split("\n\n") == [
         "Dakar, 6 fév (APS) – " + PARAGRAPH, PARAGRAPH, "Amen K.", "Source : L’Essor",
-    ]  # fmt: skip
+    ]
 
 
 def test_source_selectors_override_the_layout() -> None:
@@ -144,7 +144,7 @@ def test_source_selectors_override_the_layout() -> None:
         ("O Governo da Guiné-Bissau fixou hoje o preço de referência do quilo da castanha de "
          "caju para a campanha de comercialização deste ano.", "pt"),
     ],
-)  # fmt: skip
+)
 def test_language_is_detected_from_the_body(text: str, language: str) -> None:
     html = f"<html><body><h1>Titre</h1><p>{text}</p><p>{text}</p></body></html>"
     assert (

@@ -38,7 +38,7 @@ def run(
     return subprocess.run(
         [*(prefix or []), *KIBARU, *args], cwd=cwd, capture_output=True, text=True,
         timeout=120, env={**clean, "KIBARU_BUILTIN_SOURCES": "false", **env},
-    )  # fmt: skip
+    )
 
 
 def one_clear_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -73,7 +73,7 @@ def stored_db(tmp_path: Path) -> str:
 def test_export_into_a_missing_directory_or_onto_a_directory(fmt: str, tmp_path: Path) -> None:
     url = stored_db(tmp_path)
     missing = run(["export", "-f", fmt, "-o", str(tmp_path / "no" / f"out.{fmt}")], tmp_path,
-                  KIBARU_DATABASE_URL=url)  # fmt: skip
+                  KIBARU_DATABASE_URL=url)
     assert "does not exist" in one_clear_line(missing)
     assert not (tmp_path / "no").exists()
     onto = run(["export", "-f", fmt, "-o", str(tmp_path)], tmp_path, KIBARU_DATABASE_URL=url)
@@ -91,7 +91,7 @@ def test_an_export_that_cannot_be_written_leaves_the_old_file(tmp_path: Path) ->
     locked.chmod(0o555)
     try:
         refused = run(["export", "-o", str(locked / "out.jsonl")], tmp_path,
-                      prefix=AS_PLAIN_USER, KIBARU_DATABASE_URL=url)  # fmt: skip
+                      prefix=AS_PLAIN_USER, KIBARU_DATABASE_URL=url)
         assert "cannot write" in one_clear_line(refused)
         assert (locked / "out.jsonl").read_text(encoding="utf-8") == "kept\n"
     finally:
@@ -116,7 +116,7 @@ def test_crawl_on_a_read_only_sqlite_file(tmp_path: Path) -> None:
     (tmp_path / "k.db").chmod(0o444)
     before = (tmp_path / "k.db").read_bytes()
     result = run(["crawl", "one", "--sources", str(sources)], tmp_path, prefix=AS_PLAIN_USER,
-                 KIBARU_DATABASE_URL=url)  # fmt: skip
+                 KIBARU_DATABASE_URL=url)
     line = one_clear_line(result)
     assert "read-only" in line and "KIBARU_DATABASE_URL" in line
     assert "server" not in line
@@ -134,7 +134,7 @@ def test_a_sqlite_error_does_not_speak_of_a_server(tmp_path: Path) -> None:
 
 def test_two_entries_with_one_id_are_refused_naming_both(tmp_path: Path) -> None:
     path = sources_file(tmp_path / "s.yaml", ("same", "Le Soleil"), ("other", "Other"),
-                        ("same", "Mali Web"))  # fmt: skip
+                        ("same", "Mali Web"))
     for command in (["sources"], ["crawl", "same"]):
         line = one_clear_line(run([*command, "--sources", str(path)], tmp_path))
         assert "#1" in line and "#3" in line and "'same'" in line
@@ -149,7 +149,7 @@ def test_square_brackets_in_an_error_are_printed(tmp_path: Path) -> None:
 
 def test_a_schedule_that_is_not_cron_is_refused_with_its_source(tmp_path: Path) -> None:
     path = sources_file(tmp_path / "s.yaml", ("good", "Good"), ("bad", "Bad"),
-                        extra='    schedule: "every two hours"\n')  # fmt: skip
+                        extra='    schedule: "every two hours"\n')
     line = one_clear_line(run(["sources", "--sources", str(path)], tmp_path))
     assert "source bad" in line and "schedule" in line and "every two hours" in line
 
@@ -162,15 +162,15 @@ def _free_port() -> int:
 
 def test_beat_schedules_the_good_sources_and_reports_the_bad_one(tmp_path: Path) -> None:
     path = sources_file(tmp_path / "s.yaml", ("good", "Good"), ("bad", "Bad"),
-                        extra='    schedule: "61 * * * *"\n')  # fmt: skip
+                        extra='    schedule: "61 * * * *"\n')
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KIBARU_")}
     # Nothing listens on the broker port: beat never sends anything anywhere.
     env = {**clean, "KIBARU_BUILTIN_SOURCES": "false",
-           "KIBARU_BROKER_URL": f"redis://127.0.0.1:{_free_port()}/0"}  # fmt: skip
+           "KIBARU_BROKER_URL": f"redis://127.0.0.1:{_free_port()}/0"}
     beat = subprocess.Popen(
         [*KIBARU, "beat", "--sources", str(path), "--schedule-file", str(tmp_path / "sched")],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    )
     output = ""
     try:
         assert beat.stdout is not None

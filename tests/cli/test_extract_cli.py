@@ -50,7 +50,7 @@ def test_manifest_gives_one_record_per_line_in_order(tmp_path: Path) -> None:
     chosen = [f for f in fixtures() if _by_registry_id(f)]
     assert len(chosen) >= 10
     lines = [json.dumps({"path": str(f.html_path), "url": f.meta["url"],
-                         "source": f.meta["source"]}) for f in chosen]  # fmt: skip
+                         "source": f.meta["source"]}) for f in chosen]
     binary = tmp_path / "garbage.html"
     binary.write_bytes(bytes(range(256)) * 40)
     lines[3:3] = [

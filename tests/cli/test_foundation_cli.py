@@ -17,7 +17,7 @@ def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[s
     return subprocess.run(
         [*KIBARU, *args], cwd=cwd, capture_output=True, text=True, timeout=120,
         env={**os.environ, **env},
-    )  # fmt: skip
+    )
 
 
 def test_help_lists_every_contract_command(tmp_path: Path) -> None:

@@ -38,11 +38,11 @@ def run_crawl_process(
 ) -> dict[str, Any]:
     """``python -m crawler.run`` over every source of ``sources_file``; its JSON summary."""
     command = [sys.executable, "-m", "crawler.run", *source_ids(sources_file),
-               "--sources", str(sources_file), "--trigger", "test", *args]  # fmt: skip
+               "--sources", str(sources_file), "--trigger", "test", *args]
     done = subprocess.run(
         command, cwd=REPO, env=crawl_env(database_url, **env), capture_output=True, text=True,
         timeout=300,
-    )  # fmt: skip
+    )
     lines = done.stdout.strip().splitlines()
     assert lines, f"crawl printed no summary (exit {done.returncode}):\n{done.stderr[-4000:]}"
     summary: dict[str, Any] = json.loads(lines[-1])

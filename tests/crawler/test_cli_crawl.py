@@ -24,7 +24,7 @@ def kibaru(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [KIBARU, *args], cwd=REPO, env={**env, "COLUMNS": "250"}, capture_output=True,
         text=True, timeout=300,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_malformed_sources_file_names_file_entry_and_field(
 ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("sources:\n  - {id: oops, name: X, country: ML, language: french,"
-                   " homepage: 'https://x.ml/'}\n")  # fmt: skip
+                   " homepage: 'https://x.ml/'}\n")
     for command in (["sources"], ["crawl", "--all"]):
         done = kibaru(*command, "--sources", str(bad), env=env)
         assert done.returncode != 0
@@ -91,14 +91,14 @@ def test_malformed_sources_file_names_file_entry_and_field(
 
 def test_sources_check_reports_feeds_and_sitemaps(world: World, env: dict[str, str]) -> None:
     done = kibaru("sources", "check", "t-auto", "t-robots", "--json",
-                  "--sources", str(world.sources_file), env=env)  # fmt: skip
+                  "--sources", str(world.sources_file), env=env)
     assert done.returncode == 0, done.stderr
     reports = {r["source"]: r for r in map(json.loads, done.stdout.splitlines())}
     auto = reports["t-auto"]
     assert auto["robots"] == "HTTP 200" and auto["homepage_allowed"] is True
     found = {(f["kind"], f["url"].rsplit("/", 2)[-2] or f["url"].rsplit("/", 1)[-1], f["ok"])
-             for f in auto["findings"]}  # fmt: skip
+             for f in auto["findings"]}
     assert ("feed", "flux", True) in found
     assert any(f["kind"] == "sitemap" and f["ok"] and "1 entries" in f["detail"]
-               for f in auto["findings"])  # fmt: skip
+               for f in auto["findings"])
     assert reports["t-robots"]["robots"] == "HTTP 200"

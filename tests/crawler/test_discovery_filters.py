@@ -11,7 +11,7 @@ from crawler.registry import Source
 from crawler.spiders.news import NewsSpider
 
 SOURCE = Source(id="essor", name="L'Essor", country="ML", language="fr",
-                homepage="https://www.essor.ml/", article_pattern=r"/\d{4}/")  # fmt: skip
+                homepage="https://www.essor.ml/", article_pattern=r"/\d{4}/")
 
 
 class RecordingKnown:

@@ -18,7 +18,7 @@ def test_http_header_wins() -> None:
 
 def test_meta_tag_when_the_header_names_no_charset() -> None:
     body = PAGE.format(meta='<meta http-equiv="Content-Type" '
-                       'content="text/html; charset=windows-1252">').encode("cp1252")  # fmt: skip
+                       'content="text/html; charset=windows-1252">').encode("cp1252")
     encoding = resolve_encoding("text/html", body)
     assert encoding == "cp1252"
     assert "président a inauguré l'école" in body.decode(encoding)

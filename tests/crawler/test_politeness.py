@@ -36,7 +36,7 @@ def _sources(tmp: Path, outlet: FakeOutlet, crawl: dict[str, Any]) -> Path:
     source = {
         "id": "politesse", "name": "Politesse", "country": "SN", "language": "fr",
         "homepage": outlet.url("/"), "sitemaps": [outlet.url("/sitemap.xml")], "crawl": crawl,
-    }  # fmt: skip
+    }
     path = tmp / "sources.yaml"
     path.write_text(yaml.safe_dump({"sources": [source]}), encoding="utf-8")
     return path
@@ -70,7 +70,7 @@ def test_a_faster_override_sends_parallel_requests_without_spacing(
         sources, f"sqlite:///{tmp_path}/fast.db",
         KIBARU_DOWNLOAD_DELAY="0.25", KIBARU_CONCURRENCY_PER_DOMAIN="2",
         KIBARU_AUTOTHROTTLE="true",
-    )  # fmt: skip
+    )
     assert summary["_exit"] == 0, summary["_stderr"][-3000:]
     assert summary["articles"] == FAST_ARTICLES
     arrivals = _article_arrivals(fast_site)
@@ -92,7 +92,7 @@ def test_a_gentler_override_sends_spaced_serial_requests(
     summary = run_crawl_process(
         sources, f"sqlite:///{tmp_path}/gentle.db",
         KIBARU_DOWNLOAD_DELAY="0", KIBARU_CONCURRENCY_PER_DOMAIN="8", KIBARU_AUTOTHROTTLE="true",
-    )  # fmt: skip
+    )
     assert summary["_exit"] == 0, summary["_stderr"][-3000:]
     assert summary["articles"] == GENTLE_ARTICLES
     assert gentle_site.max_in_flight == 1

@@ -9,7 +9,7 @@ import pytest
 from crawler.registry import RegistryError, load_registry
 
 AGENCIES = {"aps", "amap", "aib", "aip", "anp", "agp", "atop", "abp", "nan", "gna", "ami",
-            "inforpress", "ang"}  # fmt: skip
+            "inforpress", "ang"}
 
 
 def test_builtin_registry_covers_the_region() -> None:
@@ -18,7 +18,7 @@ def test_builtin_registry_covers_the_region() -> None:
     countries = {source.country for source in registry.values()}
     assert len(countries) >= 14
     assert {"SN", "ML", "BF", "CI", "NE", "GN", "NG", "GH", "TG", "BJ", "GM", "SL", "LR", "MR",
-            "CV", "GW"} <= countries  # fmt: skip
+            "CV", "GW"} <= countries
     assert {source.language for source in registry.values()} >= {"fr", "en", "pt"}
     assert set(registry) >= AGENCIES
     assert all(registry[sid].kind == "agency" for sid in AGENCIES)

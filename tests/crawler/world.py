@@ -56,14 +56,14 @@ def _huge_page() -> object:
 def build_world(tmp: Path) -> World:
     """Start every fake outlet and write ``tmp/sources.yaml`` describing them."""
     names = ["rss", "atom", "gzindex", "news", "listing", "auto", "usual", "robots", "traps",
-             "cp1252", "elsewhere"]  # fmt: skip
+             "cp1252", "elsewhere"]
     outlets = {name: FakeOutlet(f"127.0.0.{11 + i}").start() for i, name in enumerate(names)}
     world = World(outlets=outlets, sources_file=tmp / "sources.yaml")
     sources = []
 
     def source(sid: str, outlet: FakeOutlet, **fields: object) -> None:
         entry = {"id": sid, "name": f"Test {sid}", "country": "ML", "language": "fr",
-                 "homepage": outlet.url("/")}  # fmt: skip
+                 "homepage": outlet.url("/")}
         entry.update(fields)
         sources.append(entry)
 
@@ -71,7 +71,7 @@ def build_world(tmp: Path) -> World:
     o = outlets["rss"]
     a = _articles(o, ["/2025/02/un.html", "/2025/02/deux.html", "/2025/02/trois.html"], world)
     items = [(a[0] + "?utm_source=rss&utm_medium=feed&fbclid=abc", DATE), (a[0] + "#reactions",
-             DATE), (a[0], DATE), (a[1], DATE), (a[2], DATE)]  # fmt: skip
+             DATE), (a[0], DATE), (a[1], DATE), (a[2], DATE)]
     o.add("/feed.xml", rss(items), Content_Type="application/rss+xml")
     source("t-rss", o, feeds=[o.url("/feed.xml")])
 
@@ -84,7 +84,7 @@ def build_world(tmp: Path) -> World:
     o = outlets["gzindex"]
     a = _articles(o, ["/p/1", "/p/2", "/p/3"], world)
     o.add("/sitemap_index.xml", sitemap_index([o.url("/sitemap-posts.xml.gz")]),
-          Content_Type="application/xml")  # fmt: skip
+          Content_Type="application/xml")
     o.add("/sitemap-posts.xml.gz", gz(urlset(a)), Content_Type="application/x-gzip")
     source("t-gzindex", o, sitemaps=[o.url("/sitemap_index.xml")])
 
@@ -92,7 +92,7 @@ def build_world(tmp: Path) -> World:
     o = outlets["news"]
     a = _articles(o, ["/news/x-1", "/news/x-2"], world)
     o.add("/news-sitemap.xml", urlset(a, news_dates=["2025-02-06T19:45:00+00:00"] * 2),
-          Content_Type="application/xml")  # fmt: skip
+          Content_Type="application/xml")
     source("t-news", o, sitemaps=[o.url("/news-sitemap.xml")])
 
     # A listing with pagination; articles match article_pattern, other links do not.
@@ -109,17 +109,17 @@ def build_world(tmp: Path) -> World:
         nxt = f'<a rel="next" href="/actu/page/{number + 1}">Suivant</a>' if number < pages else ""
         path = "/actu/" if number == 1 else f"/actu/page/{number}"
         o.add(path, f'<html><body><a href="/apropos">À propos</a><ul>{links}</ul>{nxt}'
-              "</body></html>".encode())  # fmt: skip
+              "</body></html>".encode())
     source("t-listing", o, listings=[o.url("/actu/")], article_pattern=r"/story/\d+$")
 
     # Discovery from the homepage alone: <link rel=alternate> and robots.txt Sitemap line.
     o = outlets["auto"]
     a = _articles(o, ["/a/feed-1", "/a/map-1"], world)
     o.add("/", b'<html><head><link rel="alternate" type="application/rss+xml" href="/flux/">'
-          b"</head><body>Accueil</body></html>")  # fmt: skip
+          b"</head><body>Accueil</body></html>")
     o.add("/flux/", rss([(a[0], DATE)]), Content_Type="application/rss+xml")
     o.add("/robots.txt", f"User-agent: *\nAllow: /\nSitemap: {o.url('/carte.xml')}\n".encode(),
-          Content_Type="text/plain")  # fmt: skip
+          Content_Type="text/plain")
     o.add("/carte.xml", urlset([a[1]]), Content_Type="application/xml")
     source("t-auto", o)
 
@@ -137,7 +137,7 @@ def build_world(tmp: Path) -> World:
     o.add("/private/secret", article_html("secret").encode())
     o.add("/robots.txt", b"User-agent: *\nDisallow: /private/\n", Content_Type="text/plain")
     o.add("/feed.xml", rss([(a[0], DATE), (o.url("/private/secret"), DATE)]),
-          Content_Type="application/rss+xml")  # fmt: skip
+          Content_Type="application/rss+xml")
     source("t-robots", o, feeds=[o.url("/feed.xml")])
 
     # Traps: a 404, a 301 to the canonical URL, a redirect off the site, a 30 MB page,
@@ -149,12 +149,12 @@ def build_world(tmp: Path) -> World:
     o.add("/leave", b"", status=302, Location=away.url("/stolen"))
     o.add("/huge", _huge_page(), Content_Type="text/html")  # type: ignore[arg-type]
     o.add("/feed.xml", rss([(o.url(p), DATE) for p in ("/gone", "/old/story", "/canonical/story",
-          "/leave", "/huge")]), Content_Type="application/rss+xml")  # fmt: skip
+          "/leave", "/huge")]), Content_Type="application/rss+xml")
     # Eleven levels of ten references each: 10**11 copies of a URL, were it ever expanded.
     laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 12))
     bomb = (f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY l0 "{o.url("/bomb-target")}">'
             f'{laughs}]><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            "<url><loc>&l0;</loc></url><url><loc>&l11;</loc></url></urlset>")  # fmt: skip
+            "<url><loc>&l0;</loc></url><url><loc>&l11;</loc></url></urlset>")
     o.add("/bomb.xml", bomb.encode(), Content_Type="application/xml")
     o.add("/bomb-target", article_html("bomb").encode())
     source("t-traps", o, feeds=[o.url("/feed.xml")], sitemaps=[o.url("/bomb.xml")])
@@ -167,7 +167,7 @@ def build_world(tmp: Path) -> World:
     o.add("/article-cp1252.html", page.encode("cp1252"), Content_Type="text/html")
     world.articles.add(o.url("/article-cp1252.html"))
     o.add("/feed.xml", rss([(o.url("/article-cp1252.html"), DATE)]),
-          Content_Type="application/rss+xml")  # fmt: skip
+          Content_Type="application/rss+xml")
     source("t-cp1252", o, feeds=[o.url("/feed.xml")])
 
     world.sources_file.write_text(yaml.safe_dump({"sources": sources}, allow_unicode=True))

@@ -47,7 +47,7 @@ def record(name: str, text: str, published_at: str | None, source: str = "test")
     return {
         "id": article_id_for(url), "url": url, "canonical_url": url, "source": source,
         "title": name, "text": text, "published_at": published_at,
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +91,7 @@ def process(dedup: Any, store: Any, rec: dict[str, Any]) -> Any:
         content_hash=decision.content_hash, signature=decision.signature,
         cluster_id=decision.cluster_id, duplicate_of=decision.duplicate_of,
         published_at=parse_published(rec.get("published_at")),
-    )  # fmt: skip
+    )
     with store.session() as session:
         upsert_article(session, row)
     dedup.commit(rec["id"], decision)

@@ -76,6 +76,6 @@ def test_rebuild_with_unreachable_redis_says_what_to_fix(tmp_path: Path) -> None
     result = _kibaru(
         "dedup", "rebuild", KIBARU_DATABASE_URL=f"sqlite:///{tmp_path}/k.db",
         KIBARU_REDIS_URL="redis://127.0.0.1:1/0",
-    )  # fmt: skip
+    )
     assert result.returncode == 1
     assert "KIBARU_REDIS_URL" in result.stderr and "Traceback" not in result.stderr

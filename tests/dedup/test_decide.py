@@ -28,7 +28,7 @@ def features(text: str, when: datetime | None = WHEN) -> Features:
 
 
 def entry(article_id: str, text: str, when: datetime | None = WHEN, seq: int = 1,
-          cluster: str | None = None) -> Entry:  # fmt: skip
+          cluster: str | None = None) -> Entry:
     return Entry(article_id, features(text, when), seq, cluster or article_id)
 
 
@@ -47,7 +47,7 @@ def test_last_months_bulletin_on_the_same_template_is_not_a_copy() -> None:
     template = (
         TEXT.replace("4 %", "2 %").replace("350 à 336", "330 à 350").replace("1 250", "1 200")
         .replace("650", "640").replace("400", "390")
-    )  # fmt: skip
+    )
     assert similarity(features(template, WHEN - timedelta(days=28)), features(TEXT), RULES) is None
     # Without dates only the figures tell them apart, and they do.
     assert similarity(features(template, None), features(TEXT, None), RULES) is None
@@ -80,7 +80,7 @@ def test_copy_joins_the_cluster_and_points_at_its_original() -> None:
     second = entry("copy1", TEXT + "\nSource : APS", WHEN + timedelta(hours=2), 2, "orig")
     originals = {"orig": Original("orig", first.features.minute)}
     got = assign_cluster("copy2", features(TEXT, WHEN + timedelta(hours=5)), [second, first],
-                         originals, RULES)  # fmt: skip
+                         originals, RULES)
     assert (got.cluster_id, got.duplicate_of) == ("orig", "orig")
     assert set(got.matched) == {"orig", "copy1"}
 

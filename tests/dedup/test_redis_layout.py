@@ -129,7 +129,7 @@ def _write_layout_1(client: Any, prefix: str, store: Store) -> None:
                 Article.id, Article.signature, Article.published_at, Article.cluster_id,
                 Article.duplicate_of,
             ).order_by(Article.created_at, Article.id)
-        ).all()  # fmt: skip
+        ).all()
     minutes = {row[0]: to_minute(row[2]) for row in rows}
     pipe = client.pipeline(transaction=False)
     buckets: dict[tuple[int, bytes], list[bytes]] = {}
@@ -139,7 +139,7 @@ def _write_layout_1(client: Any, prefix: str, store: Store) -> None:
         entry = Entry(article_id, Features.of(fp, published), seq, cluster_id)
         encoded = encode_id(article_id)
         pipe.hset(f"{prefix}e:{(encoded[-1] + 256 * encoded[-2]) & 0xFFF}", encoded,
-                  pack_entry(entry))  # fmt: skip
+                  pack_entry(entry))
         for band in band_keys(fp):
             ids = buckets.setdefault(((band & 0xFFFF) % 16384, struct.pack("<q", band)), [])
             if len(ids) >= 5:  # at most 5 ids a bucket: the first and the newest

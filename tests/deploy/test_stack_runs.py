@@ -36,7 +36,7 @@ from tests.services import suite_redis_url
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 APS_PATHS = ["/actualites/2025/02/un.html", "/actualites/2025/02/deux.html",
-             "/actualites/2025/02/trois.html"]  # fmt: skip
+             "/actualites/2025/02/trois.html"]
 BEAT_PATHS = ["/2025/02/planifie-a.html", "/2025/02/planifie-b.html"]
 DATE = "Thu, 06 Feb 2025 10:00:00 +0000"
 # The beat fires at the next minute boundary; allow for a crawl after it.
@@ -68,7 +68,7 @@ def _outlet(host: str, paths: list[str]) -> FakeOutlet:
     for path in paths:
         outlet.add(path, article_html(f"{host}{path}").encode())
     outlet.add("/feed.xml", rss([(outlet.url(p), DATE) for p in paths]),
-               Content_Type="application/rss+xml")  # fmt: skip
+               Content_Type="application/rss+xml")
     outlet.add("/", b"<html><body><h1>Accueil</h1></body></html>")
     outlet.add("/robots.txt", b"User-agent: *\nAllow: /\n", Content_Type="text/plain")
     return outlet

@@ -27,7 +27,7 @@ def test_stores_the_article_marks_the_page_and_resolves_its_failures(store: Stor
     article_id = save_processed(
         store, _record(1, cluster_id="c1", page_id=page_id), url=URL, page_id=page_id,
         state="duplicate",
-    )  # fmt: skip
+    )
     assert article_id == article_id_for("https://www.aps.sn/actualites/article-1")
     with store.session() as session:
         article = session.scalars(select(Article)).one()
@@ -49,7 +49,7 @@ def test_twice_leaves_one_row_refreshed_and_the_first_cluster(store: Store) -> N
     again = save_processed(
         store, _record(1, cluster_id="c2", title="Titre corrigé"), url=URL, page_id=page_id,
         state="stored",
-    )  # fmt: skip
+    )
     assert again == first
     with store.session() as session:
         rows = session.scalars(select(Article)).all()

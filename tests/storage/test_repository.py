@@ -92,7 +92,7 @@ def test_known_urls_matches_url_canonical_and_processed_pages(store: Store) -> N
         rejected = save_page(
             session, url="https://www.aps.sn/rubrique/politique", final_url="", source="aps",
             body=b"<html></html>",
-        )  # fmt: skip
+        )
         mark_page(session, rejected, "rejected", reason="category_page")
         save_page(session, url="https://www.aps.sn/pending", final_url="", source="aps", body=b"x")
     asked = [

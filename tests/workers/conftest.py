@@ -23,7 +23,7 @@ SCRATCH_DB = 11
 RECORD_FIELDS = (
     "url", "canonical_url", "source", "source_name", "country", "title", "text",
     "published_at", "language", "authors", "agencies", "byline", "content_hash",
-)  # fmt: skip
+)
 
 
 def _fresh_redis(db: int) -> str:

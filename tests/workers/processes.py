@@ -58,7 +58,7 @@ class Worker:
     def __init__(
         self, env: Mapping[str, str], log_path: Path, *, queues: str = "process",
         concurrency: int = 2, name: str = "w1",
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.log_path = log_path
         self.log = log_path.open("ab")
         self.process = subprocess.Popen(
@@ -66,7 +66,7 @@ class Worker:
              "--hostname", f"{name}@%h", "--loglevel", "INFO"],
             env=dict(env), stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO,
             start_new_session=True,
-        )  # fmt: skip
+        )
 
     def wait_ready(self, timeout: float = 60) -> Worker:
         def ready() -> bool:
@@ -105,7 +105,7 @@ def start_crawl(
     return subprocess.Popen(
         [KIBARU, "crawl", "--all", "--sources", str(sources_file), *extra],
         env=dict(env), stdout=log, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True,
-    )  # fmt: skip
+    )
 
 
 def run_kibaru(env: Mapping[str, str], *args: str, timeout: float = 120) -> str:

@@ -58,14 +58,14 @@ def build_site(tmp: Path, *, articles: int, host: str = "127.0.0.61") -> Site:
     main.add("/2025/02/illisible.html", BINARY_PAGE)
     failed.append(main.url("/2025/02/illisible.html"))
     main.add("/sitemap.xml", urlset([*article_urls, *rejected, *failed]),
-             Content_Type="application/xml")  # fmt: skip
+             Content_Type="application/xml")
 
     copy = article_html("wk0", date="2025-02-28T18:00:00+00:00").replace(
         "<p class=\"author\">Amen K.</p>", "<p>Source : Le Quotidien Test</p>"
     )
     aggregator.add("/reprise/article-00000.html", copy.encode())
     aggregator.add("/sitemap.xml", urlset([aggregator.url("/reprise/article-00000.html")]),
-                   Content_Type="application/xml")  # fmt: skip
+                   Content_Type="application/xml")
     article_urls.append(aggregator.url("/reprise/article-00000.html"))
 
     sources = [
@@ -74,7 +74,7 @@ def build_site(tmp: Path, *, articles: int, host: str = "127.0.0.61") -> Site:
          "schedule": "*/5 * * * *"},
         {"id": "wk-agg", "name": "Portail Test", "country": "SN", "language": "fr",
          "homepage": aggregator.url("/"), "sitemaps": [aggregator.url("/sitemap.xml")]},
-    ]  # fmt: skip
+    ]
     sources_file = tmp / "sources.yaml"
     sources_file.write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
     return Site([main, aggregator], sources_file, article_urls, rejected, failed)

@@ -29,7 +29,7 @@ def _summary(output: str) -> dict[str, int]:
     assert found, output
     articles, duplicates, rejected, failed = map(int, found.groups())
     return {"articles": articles, "duplicates": duplicates, "rejected": rejected,
-            "failed": failed}  # fmt: skip
+            "failed": failed}
 
 
 def test_workers_store_exactly_what_the_embedded_default_stores(
@@ -42,7 +42,7 @@ def test_workers_store_exactly_what_the_embedded_default_stores(
     embedded_out = run_kibaru(
         environment(KIBARU_DATABASE_URL=embedded_url), "crawl", "--all", "--sources",
         str(site.sources_file),
-    )  # fmt: skip
+    )
     start_worker(broker_env, name="w1", concurrency=2)
     start_worker(broker_env, name="w2", concurrency=1)
     broker_out = run_kibaru(broker_env, "crawl", "--all", "--sources", str(site.sources_file))
@@ -51,7 +51,7 @@ def test_workers_store_exactly_what_the_embedded_default_stores(
     assert _summary(broker_out) == _summary(embedded_out)
     assert _summary(broker_out) == {
         "articles": len(site.article_urls), "duplicates": 1, "rejected": 1, "failed": 1,
-    }  # fmt: skip
+    }
     assert_site_stored_once(embedded_url, site)
     assert_site_stored_once(broker_env["KIBARU_DATABASE_URL"], site)
 
@@ -79,7 +79,7 @@ def test_workers_store_exactly_what_the_embedded_default_stores(
     retry_out = run_kibaru(broker_env, "retry-failed")
     assert "1 pages" in retry_out and "1 failed" in retry_out
     assert [(reason, attempts) for _, reason, attempts, _ in failures(
-        broker_env["KIBARU_DATABASE_URL"])] == [("binary_content", 2)]  # fmt: skip
+        broker_env["KIBARU_DATABASE_URL"])] == [("binary_content", 2)]
 
     # reprocess reruns the stages on the stored pages, without fetching: same rows.
     requests_before = len(site.outlets[0].requests)

@@ -121,7 +121,7 @@ class RestartPolicy:
 def _run_through_a_fault(
     site: Site, log: Path, env: dict[str, str], start: Callable[[], Worker],
     fault: Callable[[Worker], None], *, restart_policy: bool = False,
-) -> None:  # fmt: skip
+) -> None:
     """Queue the whole site, start a worker with ``start``, strike it with ``fault`` once a
     few pages (and not all) are processed; the crawl must still store every page once.
     With ``restart_policy``, a worker that exits is started again, as the stack does."""
@@ -146,7 +146,7 @@ def _run_through_a_fault(
 def test_a_worker_killed_mid_run_loses_no_page(
     big_site: Site, tmp_path: Path, broker_env: dict[str, str],
     start_worker: Callable[..., Worker],
-) -> None:  # fmt: skip
+) -> None:
     env = _only_the_test_sources(broker_env)
 
     def kill_and_replace(doomed: Worker) -> None:
@@ -157,7 +157,7 @@ def test_a_worker_killed_mid_run_loses_no_page(
     _run_through_a_fault(
         big_site, tmp_path / "crawl.log", env,
         lambda: start_worker(env, name="doomed", concurrency=2), kill_and_replace,
-    )  # fmt: skip
+    )
 
 
 def test_redis_restarted_mid_run_loses_no_page(
@@ -177,7 +177,7 @@ def test_redis_restarted_mid_run_loses_no_page(
             big_site, tmp_path / "crawl.log", env,
             lambda: start_worker(env, name="steady", concurrency=2), restart_redis,
             restart_policy=True,
-        )  # fmt: skip
+        )
     finally:
         private.stop()
 
@@ -185,7 +185,7 @@ def test_redis_restarted_mid_run_loses_no_page(
 def test_postgresql_unreachable_for_a_while_loses_no_page(
     big_site: Site, tmp_path: Path, pg_url: str, broker_url: str,
     start_worker: Callable[..., Worker],
-) -> None:  # fmt: skip
+) -> None:
     proxy = TcpProxy(("127.0.0.1", 5432))
     # The crawl reaches PostgreSQL directly; the workers only through the proxy.
     env = _only_the_test_sources(
@@ -209,7 +209,7 @@ def test_postgresql_unreachable_for_a_while_loses_no_page(
         _run_through_a_fault(
             big_site, tmp_path / "crawl.log", env,
             lambda: start_worker(worker_env, name="cutoff", concurrency=2), outage,
-        )  # fmt: skip
+        )
         # The workers did meet the outage, and retried through it.
         assert "retry" in struck[0].output()
     finally:
@@ -291,7 +291,7 @@ def test_a_bug_on_one_page_loses_nothing_else_of_its_batch(
              article_html("planted").replace("</h1>", "</h1><p>KIBARU-PLANTED-BUG</p>").encode())
     main.add("/sitemap.xml", urlset([*site.article_urls[:-1], *site.rejected_urls,
                                      *site.failed_urls, bad_url]),
-             Content_Type="application/xml")  # fmt: skip
+             Content_Type="application/xml")
     hook = tmp_path / "planted"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(_PLANTED_BUG, encoding="utf-8")

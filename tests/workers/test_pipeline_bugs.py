@@ -42,7 +42,7 @@ def _page(slug: str) -> FetchedPage:
     return FetchedPage(
         url=f"https://www.aps.sn/2025/02/{slug}.html", source="aps",
         body=article_html(slug).encode("utf-8"), headers={"content-type": "text/html"},
-    )  # fmt: skip
+    )
 
 
 def test_a_stage_bug_is_logged_with_its_traceback_and_kept_on_the_failed_page(

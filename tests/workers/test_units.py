@@ -132,7 +132,7 @@ def test_a_bug_is_recorded_with_its_traceback_and_not_retried(
     def give_up(
         page_ids: list[int], settings: Settings, exc: BaseException, reason: str,
         error: str | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         given_up.append((page_ids, reason, error))
 
     monkeypatch.setattr(tasks, "process_one", broken)
@@ -351,12 +351,12 @@ def test_an_overlapping_crawl_is_recorded_as_skipped(
 def test_crawl_command_names_the_run() -> None:
     command = crawl_command(CrawlRequest(["aps"], trigger="detach", limit=5), 17)
     assert command[1:] == ["-m", "crawler.run", "aps", "--trigger", "detach", "--run-id", "17",
-                           "--limit", "5"]  # fmt: skip
+                           "--limit", "5"]
 
 
 def _page(session: object, url: str, run_id: int, source: str = "aps") -> int:
     return save_page(session, url=url, final_url=url, source=source, body=b"<p>x</p>",
-                     run_id=run_id)  # type: ignore[arg-type]  # fmt: skip
+                     run_id=run_id)  # type: ignore[arg-type]
 
 
 def test_run_progress_is_counted_from_page_states(store: Store) -> None:
@@ -372,7 +372,7 @@ def test_run_progress_is_counted_from_page_states(store: Store) -> None:
         mark_page(session, ids[3], "failed")
         counts = outcome_counts(page_state_counts(session, run_id))
         assert counts == {"pages": 5, "articles": 2, "duplicates": 1, "rejected": 1,
-                          "failed": 1, "pending": 1}  # fmt: skip
+                          "failed": 1, "pending": 1}
         assert pending_page_ids(session, run_id) == [ids[4]]
         retry_run = start_run(session, ["aps"], trigger="retry")
         assert assign_pages_to_run(session, ids[:2], retry_run) == 2
@@ -386,7 +386,7 @@ def test_failures_and_source_health(store: Store) -> None:
         run_id = start_run(session, ["aps"])
         page_id = _page(session, "https://aps.sn/x", run_id)
         record_failure(session, url="https://aps.sn/x", stage="clean", reason="empty_body",
-                       source="aps", page_id=page_id, run_id=run_id)  # fmt: skip
+                       source="aps", page_id=page_id, run_id=run_id)
         session.get(CrawlRun, run_id).status = "succeeded"  # type: ignore[union-attr]
         session.get(CrawlRun, run_id).counts = {"articles": 0}  # type: ignore[union-attr]
         queued = start_run(session, [], trigger="detach")

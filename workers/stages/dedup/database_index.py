@@ -50,7 +50,7 @@ class StoredStory:
 _COLUMNS = (
     Article.id, Article.signature, Article.published_at, Article.cluster_id,
     Article.duplicate_of, Article.created_at,
-)  # fmt: skip
+)
 
 
 def _story(row: Any) -> StoredStory:

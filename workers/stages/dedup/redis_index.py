@@ -387,7 +387,7 @@ class RedisIndex:
             "" if original is None else "1", encode_id(entry.cluster_id), MAX_BUCKET_IDS,
             b"" if original is None else _pack_original(original), token, self.target,
             self._bands(bands),
-        ]  # fmt: skip
+        ]
 
     def _run(self, call: Callable[[], Any]) -> Any:
         """Run scripts; a layout they refuse becomes :class:`IndexLayoutError`."""
@@ -421,7 +421,7 @@ class RedisIndex:
         args: list[Any] = [
             self.prefix, encoded, self.entry_mask, MAX_CANDIDATES, token,
             int(LOCK_TIMEOUT_S * 1000), self.target, self._bands(bands),
-        ]  # fmt: skip
+        ]
         deadline = time.monotonic() + LOCK_WAIT_S
         while (reply := self._run(lambda: self._query(args=args))) is None:
             if time.monotonic() > deadline:

@@ -122,7 +122,7 @@ class Deduplicator:
                 id=article_id, content_hash=digest, signature=signature,
                 cluster_id=assignment.cluster_id, duplicate_of=assignment.duplicate_of,
                 published_at=published, fetched_at=parse_published(record.get("fetched_at")),
-            )  # fmt: skip
+            )
             index.store(row, bands)
             if assignment.becomes_original:
                 index.repoint_cluster(assignment.cluster_id, article_id)
