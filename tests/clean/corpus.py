@@ -67,16 +67,15 @@ class Fixture:
             raise KeyError(f"{self.key}: source {self.source_id!r} is not in the registry")
         return entry
 
-    def source(self, selectors: Any = None) -> SourceInfo:
-        """The outlet as the stages see it, from the registry; ``selectors`` replace the
-        registry's when given."""
+    def source(self) -> SourceInfo:
+        """The outlet as the stages see it, from the registry (its selectors included)."""
         entry = self.registry_entry()
         return source_info(
             id=entry.id,
             name=entry.name,
             country=entry.country,
             language=entry.language,
-            selectors=selectors if selectors is not None else entry.selectors,
+            selectors=entry.selectors,
         )
 
     def golden(self) -> dict[str, Any]:
@@ -102,10 +101,10 @@ def fixtures() -> list[Fixture]:
     return found
 
 
-def run(fixture: Fixture, selectors: Any = None) -> dict[str, Any]:
+def run(fixture: Fixture) -> dict[str, Any]:
     """The record the golden file holds: extract_record minus fetched_at, or the error."""
     try:
-        record = extract_record(fixture.page(), fixture.source(selectors))
+        record = extract_record(fixture.page(), fixture.source())
     except StageError as exc:
         return {"error": f"{exc.stage}: {exc.reason}"}
     record.pop("fetched_at", None)

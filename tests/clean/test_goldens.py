@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from crawler.registry import load_registry
-from tests.clean.corpus import Fixture, fixtures, golden_file, run
+from tests.clean.corpus import Fixture, fixtures, golden_file
 
 FIXTURES = fixtures()
 
@@ -32,21 +31,3 @@ def test_page_matches_golden(fixture: Fixture) -> None:
         want, ensure_ascii=False, indent=1
     )
 
-
-REGISTRY = load_registry()
-WITH_SELECTORS = sorted(
-    source_id for source_id, source in REGISTRY.items() if source.selectors is not None
-)
-
-
-def test_registry_selectors_still_extract_their_fixtures() -> None:
-    """The registry's own selectors give the golden title, date and text on its fixtures."""
-    for source_id in WITH_SELECTORS:
-        selectors = REGISTRY[source_id].selectors
-        for fixture in (f for f in FIXTURES if f.source_id == source_id):
-            if not fixture.golden_path.exists():
-                continue
-            want = fixture.golden()
-            got = run(fixture, selectors=selectors)
-            for field in ("error", "title", "published_at", "text"):
-                assert got.get(field) == want.get(field), f"{fixture.key}: {field}"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
+from sqlalchemy import Engine, create_engine, delete, event, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -218,10 +218,6 @@ class DatabaseIndex:
                     return
                 yield rows
                 last = (rows[-1].created_at, rows[-1].article_id)
-
-    def bucket_count(self) -> int:
-        with self.store.session() as session:
-            return int(session.execute(select(func.count()).select_from(DedupBucket)).scalar_one())
 
     def dispose(self) -> None:
         if self.engine is not self.store.engine:
