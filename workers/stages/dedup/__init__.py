@@ -5,8 +5,10 @@ Read in this order:
 * ``normalise``, ``fingerprint``, ``entry``, ``decide``, ``evaluate`` — plain functions, no SQL
   and no Redis: normalisation, MinHash fingerprints, band keys and the packed index entry, the
   copy decision, pairwise scores;
-* ``redis_index`` and ``database_index`` — the two backends of the shared index (Redis with a
-  broker, the database in the embedded default);
+* ``index`` — the one interface of the shared index and the transaction rules both backends
+  keep;
+* ``database_index`` and ``redis_index`` — its two backends (the database in the embedded
+  default, Redis with a broker);
 * ``service`` — :class:`~workers.stages.dedup.service.Deduplicator`, what the pipeline calls.
 """
 

@@ -10,8 +10,10 @@ IMMEDIATE`` (the database write lock) on SQLite. Inside it the new article row i
 its dedup fields together with its bucket rows, so a second worker waiting on the lock sees
 both: two copies processed at the same instant end in one cluster. Readers are never blocked.
 
-Nothing here knows what a signature contains: the plain functions of this package pack and
-judge them.
+It keeps the rules of every backend (``workers.stages.dedup.index``): the article row is the
+index's entry, so storing it (and repointing the cluster's copies when the new story displaced
+their original) happens in the locked step, and :meth:`DatabaseIndex.after_store` has nothing
+left to do.
 """
 
 from __future__ import annotations
@@ -29,8 +31,13 @@ from sqlalchemy.orm import Session
 from storage.db import Store
 from storage.models import Article, DedupBucket, Page
 from storage.repository import upsert_article
+from workers.stages.dedup.decide import Original, Rules, assign_cluster
+from workers.stages.dedup.entry import Entry, Features, band_keys, to_minute
+from workers.stages.dedup.fingerprint import from_signature_bytes
+from workers.stages.dedup.index import Placement, Story
 
 BATCH = 500
+REBUILD_BATCH = 1000
 MAX_CANDIDATES = 500
 _PG_LOCK_KEY = 4820173  # the advisory lock of the dedup index (storage.db uses 4820171)
 
@@ -147,9 +154,58 @@ class DatabaseIndexSession:
 class DatabaseIndex:
     """The dedup index in the store's database; see the module docstring."""
 
+    name = "database"
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self.engine = self._writer_engine(store.engine)
+
+    # -- the DedupIndex interface ------------------------------------------------------------
+    def place(self, story: Story, rules: Rules) -> Placement:
+        """Look up, decide and store the article row with its buckets, in one locked step."""
+        article_id = story.article_id
+        with self.locked() as index:
+            own = index.own(article_id)
+            if own is not None and own.cluster_id is not None:
+                return Placement(own.cluster_id, own.duplicate_of, False)
+            stories = index.candidates(article_id, story.bands)
+            # Newest first: the storage order is the reverse of the position.
+            entries = (_entry(stored, seq=-i) for i, stored in enumerate(stories))
+            candidates = [entry for entry in entries if entry is not None]
+            wanted = {s.duplicate_of or s.article_id for s in stories}
+            known = {s.article_id: s for s in stories}
+            missing = [i for i in wanted if i not in known]
+            known.update(index.stories(missing) if missing else {})
+            originals = _originals(stories, known)
+            assignment = assign_cluster(article_id, story.features, candidates, originals, rules)
+            row = dict(story.row)
+            row.update(cluster_id=assignment.cluster_id, duplicate_of=assignment.duplicate_of)
+            index.store(row, story.bands)
+            if assignment.becomes_original:
+                index.repoint_cluster(assignment.cluster_id, article_id)
+        return Placement(
+            assignment.cluster_id, assignment.duplicate_of, assignment.becomes_original
+        )
+
+    def after_store(self, article_id: str, cluster_id: str, duplicate_of: str | None) -> None:
+        """Nothing: the locked step of :meth:`place` stored the row and repointed the copies."""
+
+    def rebuild(self) -> int:
+        """Refill the bucket table from the stored signatures; return the stories indexed."""
+        self.clear()
+        count = 0
+        for batch in self.stored_stories(REBUILD_BATCH):
+            items = []
+            for story in batch:
+                assert story.signature is not None
+                items.append((story.article_id, band_keys(from_signature_bytes(story.signature))))
+            with self.locked() as index:
+                index.add_buckets(items)
+            count += len(items)
+        return count
+
+    def close(self) -> None:
+        self.dispose()
 
     @staticmethod
     def _writer_engine(engine: Engine) -> Engine:
@@ -222,3 +278,29 @@ class DatabaseIndex:
     def dispose(self) -> None:
         if self.engine is not self.store.engine:
             self.engine.dispose()
+
+
+def _entry(story: StoredStory, seq: int) -> Entry | None:
+    """A stored article as an index entry (None when it has no usable signature)."""
+    if story.signature is None:
+        return None
+    try:
+        fp = from_signature_bytes(story.signature)
+    except ValueError:
+        return None
+    features = Features.of(fp, story.published_at)
+    return Entry(story.article_id, features, seq, story.cluster_id or story.article_id)
+
+
+def _originals(
+    stories: Sequence[StoredStory], known: Mapping[str, StoredStory]
+) -> dict[str, Original]:
+    """The original of each candidate's cluster: the member whose ``duplicate_of`` is None,
+    which every other member points at."""
+    found: dict[str, Original] = {}
+    for story in stories:
+        original_id = story.duplicate_of or story.article_id
+        original = known.get(original_id)
+        minute = to_minute(original.published_at) if original else None
+        found.setdefault(story.cluster_id or story.article_id, Original(original_id, minute))
+    return found

@@ -49,21 +49,25 @@ import struct
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import Any
 
 import redis
 
+from workers.stages.dedup.database_index import REBUILD_BATCH, DatabaseIndex
 from workers.stages.dedup.decide import Assignment, Original, Rules, assign_cluster
 from workers.stages.dedup.entry import (
     NO_MINUTE,
     Entry,
     Features,
+    band_keys,
     decode_id,
     encode_id,
     pack_entry,
+    to_minute,
     unpack_entry,
 )
+from workers.stages.dedup.fingerprint import from_signature_bytes
+from workers.stages.dedup.index import Placement, Story
 
 DEFAULT_PREFIX = "kibaru:dedup:"
 LAYOUT_VERSION = 2
@@ -309,16 +313,6 @@ class IndexLayoutError(RuntimeError):
     """The Redis index was written in another layout: ``kibaru dedup rebuild`` converts it."""
 
 
-@dataclass(frozen=True)
-class Placement:
-    """Where a story went: its cluster, its original (None: itself), and whether it displaced
-    an earlier-stored original (the caller then repoints the cluster's stored copies)."""
-
-    cluster_id: str
-    duplicate_of: str | None
-    becomes_original: bool
-
-
 def _pack_original(original: Original) -> bytes:
     minute = NO_MINUTE if original.minute is None else original.minute
     return encode_id(original.id) + _CLUSTER_MINUTE.pack(minute)
@@ -498,6 +492,60 @@ class RedisIndex:
 
     def close(self) -> None:
         self.client.close()
+
+
+class RedisBackend:
+    """The Redis index as a :class:`~workers.stages.dedup.index.DedupIndex`: the index in
+    Redis, the stored rows (repointed after the store, read by the rebuild) in the database."""
+
+    name = "redis"
+
+    def __init__(self, index: RedisIndex, rows: DatabaseIndex) -> None:
+        self.index = index
+        self.rows = rows
+
+    def place(self, story: Story, rules: Rules) -> Placement:
+        return self.index.place(story.article_id, story.features, story.bands, rules)
+
+    def after_store(self, article_id: str, cluster_id: str, duplicate_of: str | None) -> None:
+        """Repoint the cluster's stored copies when the story is an original that displaced
+        the first-stored one (the Redis cluster record already points at it)."""
+        if duplicate_of is None and cluster_id != article_id:
+            self.rows.repoint_cluster(cluster_id, article_id)
+
+    def rebuild(self) -> int:
+        """Empty the index (whatever its layout) and refill it from the stored signatures, in
+        storage order, with each cluster's original as the rows say."""
+        self.index.clear()
+        minutes: dict[str, int | None] = {}
+        originals: dict[str, str] = {}
+        count = 0
+        for batch in self.rows.stored_stories(REBUILD_BATCH):
+            items: list[tuple[Entry, Sequence[int], Original | None]] = []
+            for story in batch:
+                assert story.signature is not None
+                fp = from_signature_bytes(story.signature)
+                count += 1
+                cluster_id = story.cluster_id or story.article_id
+                minutes[story.article_id] = to_minute(story.published_at)
+                if story.duplicate_of is None:
+                    originals.setdefault(cluster_id, story.article_id)
+                elif cluster_id not in originals:
+                    originals[cluster_id] = story.duplicate_of
+                entry = Entry(
+                    story.article_id, Features.of(fp, story.published_at), count, cluster_id
+                )
+                items.append((entry, band_keys(fp), None))
+            self.index.load(items)
+        records = [(cid, Original(oid, minutes.get(oid))) for cid, oid in originals.items()]
+        for start in range(0, len(records), REBUILD_BATCH):
+            self.index.load_originals(records[start : start + REBUILD_BATCH])
+        self.index.set_seq(count)
+        return count
+
+    def close(self) -> None:
+        self.rows.dispose()
+        self.index.close()
 
 
 def _new_original(article_id: str, assignment: Assignment) -> Original | None:
