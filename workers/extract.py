@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from workers.stages.bylines import tag_bylines
 from workers.stages.clean import SiteRules, clean_page, utc_offset_for_country
@@ -46,22 +46,37 @@ def _rules_from_mapping(selectors: Mapping[str, Any], offset: float) -> SiteRule
     )
 
 
-def source_info(
-    *,
-    id: str,
-    name: str,
-    country: str,
-    language: str,
-    selectors: SelectorsLike | Mapping[str, Any] | None = None,
-) -> SourceInfo:
-    """A :class:`SourceInfo` from registry values; ``selectors`` as the registry's
-    ``Selectors`` model or its dict form (as stored in the ``sources`` table)."""
-    offset = utc_offset_for_country(country)
+class Outlet(Protocol):
+    """What :func:`source_info` reads: a registry entry, or its row in the ``sources`` table."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def selectors(self) -> SelectorsLike | Mapping[str, Any] | None: ...
+
+
+def source_info(outlet: Outlet) -> SourceInfo:
+    """The :class:`SourceInfo` of a registry entry or a ``sources`` row; its ``selectors`` as
+    the registry's ``Selectors`` model or their dict form (as the ``sources`` table holds them)."""
+    offset = utc_offset_for_country(outlet.country)
+    selectors = outlet.selectors
     if isinstance(selectors, Mapping):
         rules = _rules_from_mapping(selectors, offset)
     else:
         rules = SiteRules.from_selectors(selectors, utc_offset_hours=offset)
-    return SourceInfo(id=id, name=name, country=country, language=language, selectors=rules)
+    return SourceInfo(
+        id=outlet.id,
+        name=outlet.name,
+        country=outlet.country,
+        language=outlet.language,
+        selectors=rules,
+    )
 
 
 def extract_record(page: FetchedPage, source: SourceInfo | None) -> dict[str, Any]:

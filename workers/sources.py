@@ -18,15 +18,5 @@ class SourceCatalog:
         if source_id not in self._cache:
             with self.store.session() as session:
                 row = session.get(SourceRow, source_id)
-                self._cache[source_id] = (
-                    None
-                    if row is None
-                    else source_info(
-                        id=row.id,
-                        name=row.name,
-                        country=row.country,
-                        language=row.language,
-                        selectors=row.selectors,
-                    )
-                )
+                self._cache[source_id] = None if row is None else source_info(row)
         return self._cache[source_id]

@@ -179,8 +179,5 @@ def _info(entry: Source | None) -> SourceInfo | None:
         return None
     from workers.extract import source_info
 
-    return source_info(
-        id=entry.id, name=entry.name, country=entry.country, language=entry.language,
-        selectors=entry.selectors,
-    )
+    return source_info(entry)
 

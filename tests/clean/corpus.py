@@ -69,14 +69,7 @@ class Fixture:
 
     def source(self) -> SourceInfo:
         """The outlet as the stages see it, from the registry (its selectors included)."""
-        entry = self.registry_entry()
-        return source_info(
-            id=entry.id,
-            name=entry.name,
-            country=entry.country,
-            language=entry.language,
-            selectors=entry.selectors,
-        )
+        return source_info(self.registry_entry())
 
     def golden(self) -> dict[str, Any]:
         """The golden record (without ``produced_by``)."""
