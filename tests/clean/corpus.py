@@ -4,8 +4,8 @@ The folder is the outlet's registry id. Each page has ``<name>.meta.json`` (``ur
 ``source``: the registry id, the folder's name; optional ``fetched_at``, ``headers``,
 ``encoding``) and a hand-checked ``<name>.golden.json``: the ``extract_record`` output without
 ``fetched_at``, or ``{"error": "<stage>: <reason>"}`` for pages the stages refuse, and under
-``produced_by`` what produced it: the site family the cleaning stage recognised (null when the
-page was refused before) and the outlet's selectors from the registry (null: none).
+``produced_by`` what produced it: the site family the page was recognised as (null when it
+was refused before it was parsed) and the outlet's selectors from the registry (null: none).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from crawler.registry import Source, load_registry
 from workers.extract import SourceInfo, extract_record, source_info
-from workers.stages.clean import clean_page
+from workers.stages.clean.document import parse_document
 from workers.stages.errors import StageError
 from workers.stages.page import FetchedPage
 
@@ -105,13 +105,11 @@ def run(fixture: Fixture) -> dict[str, Any]:
 
 
 def produced_by(fixture: Fixture) -> dict[str, Any]:
-    """What produced the fixture's record: the site family clean_page recognised (None when it
-    refused the page first) and the registry's selectors of its outlet (None: none)."""
-    source = fixture.source()
+    """What produced the fixture's record: the site family the page was recognised as (None
+    when the page is refused before it is parsed) and the registry's selectors of its outlet
+    (None: none)."""
     try:
-        family: str | None = clean_page(
-            fixture.page(), source.selectors, language_hint=source.language
-        ).family
+        family: str | None = parse_document(fixture.page()).family.name
     except StageError:
         family = None
     selectors = fixture.registry_entry().selectors
