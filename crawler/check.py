@@ -8,12 +8,9 @@ The same safety rules as crawling apply: own hosts only, size caps, no XML entit
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from urllib.parse import urljoin
 
 from parsel import Selector
 from protego import Protego
@@ -21,14 +18,12 @@ from protego import Protego
 from crawler.context import SourceScope
 from crawler.discovery import feed_links, sitemaps_in_robots, with_path
 from crawler.feeds import is_feed, parse_feed
-from crawler.netguard import refusal
+from crawler.fetch import FetchError, fetch
 from crawler.registry import Source
 from crawler.sitemaps import SitemapRejected, parse_sitemap
-from crawler.urls import host_of, is_within
+from crawler.urls import is_within
 from crawler.xmlsafety import UnsafeXml
 from kibaru.settings import Settings
-
-TIMEOUT = 20.0
 
 
 @dataclass
@@ -54,51 +49,33 @@ class SourceReport:
         return asdict(self)
 
 
-class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows a redirect only to an address the source may be fetched from."""
-
-    def __init__(self, check: Callable[[str], None]) -> None:
-        super().__init__()
-        self.check = check
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        self.check(urljoin(req.full_url, newurl))
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
 class _Fetcher:
-    """Small blocking GETs with the crawler's User-Agent, size cap and host rules."""
+    """Small blocking GETs with the crawler's User-Agent, size caps, deadline and host rules:
+    the source's own hosts only, under its address policy."""
 
     def __init__(self, settings: Settings, scope: SourceScope) -> None:
         self.settings = settings
         self.scope = scope
-        self.opener = urllib.request.build_opener(_GuardedRedirects(self.check_allowed))
 
-    def check_allowed(self, url: str) -> None:
-        host = host_of(url)
-        if not is_within(host, self.scope.domains):
-            raise urllib.error.URLError(f"{host} is not one of the source's hosts")
-        reason = refusal(host, allow_private=self.scope.allow_private)
-        if reason:
-            raise urllib.error.URLError(f"{host}: refused ({reason})")
+    def offsite(self, host: str) -> str | None:
+        return None if is_within(host, self.scope.domains) else "offsite"
 
     def get(self, url: str, max_bytes: int) -> tuple[int, bytes]:
-        self.check_allowed(url)
-        request = urllib.request.Request(url, headers={"User-Agent": self.settings.user_agent})
-        try:
-            with self.opener.open(request, timeout=TIMEOUT) as response:
-                body = response.read(max_bytes + 1)
-                if len(body) > max_bytes:
-                    raise urllib.error.URLError(f"larger than {max_bytes} bytes")
-                return int(response.status), body
-        except urllib.error.HTTPError as exc:
-            return int(exc.code), b""
+        fetched = fetch(
+            url,
+            user_agent=self.settings.user_agent,
+            policy=self.scope.policy,
+            max_bytes=max_bytes,
+            timeout=self.settings.fetch_timeout,
+            host_rule=self.offsite,
+        )
+        return fetched.status, fetched.body
 
 
 def _check_feed(fetcher: _Fetcher, url: str) -> Finding:
     try:
         status, body = fetcher.get(url, fetcher.settings.max_page_bytes)
-    except (urllib.error.URLError, OSError) as exc:
+    except FetchError as exc:
         return Finding(url, "feed", False, f"unreachable: {exc}")
     if status != 200 or not is_feed(body):
         return Finding(url, "feed", False, f"HTTP {status}, not a feed")
@@ -114,7 +91,7 @@ def _check_feed(fetcher: _Fetcher, url: str) -> Finding:
 def _check_sitemap(fetcher: _Fetcher, url: str) -> Finding:
     try:
         status, body = fetcher.get(url, fetcher.settings.max_sitemap_bytes)
-    except (urllib.error.URLError, OSError) as exc:
+    except FetchError as exc:
         return Finding(url, "sitemap", False, f"unreachable: {exc}")
     if status != 200:
         return Finding(url, "sitemap", False, f"HTTP {status}")
@@ -124,14 +101,16 @@ def _check_sitemap(fetcher: _Fetcher, url: str) -> Finding:
         return Finding(url, "sitemap", False, f"{exc.reason}: {exc}")
     news = sum(1 for e in document.entries if e.published)
     return Finding(
-        url, "sitemap", bool(document.entries),
+        url,
+        "sitemap",
+        bool(document.entries),
         f"{document.kind} of {len(document.entries)} entries ({news} dated)",
     )
 
 
 def check_source(source: Source, settings: Settings) -> SourceReport:
     """Fetch and report on ``source``'s robots.txt, homepage feeds, feeds and sitemaps."""
-    fetcher = _Fetcher(settings, SourceScope.of(source))
+    fetcher = _Fetcher(settings, SourceScope.of(source, settings.allowed_network_list))
     report = SourceReport(source=source.id)
     sitemaps = list(source.sitemaps)
     feeds = list(source.feeds)
@@ -143,17 +122,21 @@ def check_source(source: Source, settings: Settings) -> SourceReport:
             rules = Protego.parse(body.decode("utf-8", "replace"))
             report.homepage_allowed = rules.can_fetch(source.homepage, settings.user_agent)
             sitemaps += [u for u in sitemaps_in_robots(body, robots_url) if u not in sitemaps]
-    except (urllib.error.URLError, OSError) as exc:
+    except FetchError as exc:
         report.robots = f"unreachable: {exc}"
     try:
         status, body = fetcher.get(source.homepage, settings.max_page_bytes)
         found = feed_links(Selector(body=body), source.homepage) if status == 200 else []
         feeds += [u for u in found if u not in feeds]
         report.findings.append(
-            Finding(source.homepage, "homepage", status == 200, f"HTTP {status}, "
-                    f"{len(found)} feed link(s)")
+            Finding(
+                source.homepage,
+                "homepage",
+                status == 200,
+                f"HTTP {status}, {len(found)} feed link(s)",
+            )
         )
-    except (urllib.error.URLError, OSError) as exc:
+    except FetchError as exc:
         report.findings.append(Finding(source.homepage, "homepage", False, f"unreachable: {exc}"))
     report.findings += [_check_feed(fetcher, url) for url in feeds]
     report.findings += [_check_sitemap(fetcher, url) for url in sitemaps]

@@ -6,10 +6,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crawler.netguard import lives_on_private_network
+from crawler.netguard import AddressPolicy
 from crawler.registry import Source
 from crawler.tally import RunTally
 from crawler.urls import host_of
+from kibaru.settings import IPNetwork
 from workers.stages.page import FetchedPage
 
 KnownFilter = Callable[[list[str]], set[str]]
@@ -30,24 +31,26 @@ class CrawlOptions:
     refresh: bool = False
     max_sitemap_bytes: int = 50 * 1024 * 1024
     max_pagination_depth: int = 5
+    allowed_networks: tuple[IPNetwork, ...] = ()
 
 
 @dataclass
 class SourceScope:
-    """Where a source may be fetched from: its own hosts, and whether private addresses are
-    allowed (only when the source itself lives on one)."""
+    """Where a source may be fetched from: its own hosts, and the address policy (private
+    addresses only when the source itself lives on one; the operator's allowed networks)."""
 
     domains: set[str]
-    allow_private: bool
+    policy: AddressPolicy
 
     @classmethod
-    def of(cls, source: Source) -> SourceScope:
+    def of(cls, source: Source, allowed_networks: tuple[IPNetwork, ...] = ()) -> SourceScope:
         hosts = {host_of(url) for url in (source.homepage, *source.feeds, *source.sitemaps)}
         hosts |= {host_of(url) for url in source.listings}
         hosts |= {domain.lower() for domain in source.domains}
         hosts.add(source.domain)
         hosts.discard("")
-        return cls(domains=hosts, allow_private=lives_on_private_network(host_of(source.homepage)))
+        policy = AddressPolicy.for_hosts(hosts, host_of(source.homepage), allowed_networks)
+        return cls(domains=hosts, policy=policy)
 
 
 @dataclass
@@ -67,7 +70,8 @@ class CrawlContext:
     scopes: dict[str, SourceScope] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.scopes = {sid: SourceScope.of(source) for sid, source in self.sources.items()}
+        allowed = self.options.allowed_networks
+        self.scopes = {sid: SourceScope.of(s, allowed) for sid, s in self.sources.items()}
 
     def record_error(self, source_id: str, kind: str, url: str) -> None:
         """Count an error of ``kind`` and keep a few example URLs for the run report."""

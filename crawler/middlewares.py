@@ -13,7 +13,6 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from crawler.netguard import refusal
 from crawler.urls import canonical_url, host_of, is_within
 
 if TYPE_CHECKING:
@@ -35,8 +34,8 @@ class AlreadyStored(IgnoreRequest):
 
 
 class SourceGuardMiddleware:
-    """Refuse any request (redirects included) outside its source's own hosts, and any to a
-    private, loopback or link-local address unless the source itself lives on one.
+    """Refuse any request (redirects included) outside its source's own hosts, and any to an
+    address the source's policy refuses (:mod:`crawler.netguard`).
 
     Runs before the robots.txt middleware so that not even robots.txt is fetched from a
     refused host. Requests without a source (robots.txt itself) were checked already.
@@ -63,7 +62,7 @@ class SourceGuardMiddleware:
             raise GuardRefused(
                 "offsite", f"{request.url}: {host} is not one of source {source_id}'s hosts"
             )
-        reason = refusal(host, allow_private=scope.allow_private)
+        reason = scope.policy.refusal(host)
         if reason:
             raise GuardRefused(reason, f"{request.url}: refused ({reason})")
         if request.meta.get("redirect_urls") and request.meta.get("kind") == "article":

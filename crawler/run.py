@@ -99,6 +99,7 @@ def run_crawl(
             refresh=refresh,
             max_sitemap_bytes=settings.max_sitemap_bytes,
             max_pagination_depth=settings.max_pagination_depth,
+            allowed_networks=settings.allowed_network_list,
         )
         context = CrawlContext(
             sources={source.id: source for source in sources},

@@ -74,7 +74,7 @@ def scrapy_settings(settings: Settings, sources: list[Source]) -> dict[str, Any]
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(per_domain),
         "DOWNLOAD_MAXSIZE": settings.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
-        "DOWNLOAD_TIMEOUT": 30,
+        "DOWNLOAD_TIMEOUT": settings.fetch_timeout,  # the whole download, not each read
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 2,
         "RETRY_BACKOFF_BASE": 0.5,

@@ -6,10 +6,30 @@ to what needs it; nothing below the CLI reads the environment itself.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    """``KIBARU_ALLOWED_NETWORKS``: comma-separated networks or addresses (ValueError naming
+    the one that is neither)."""
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ValueError(
+                f"{item!r} is not a network or an address (write e.g. 169.254.169.254/32 "
+                "or 10.0.0.0/8, comma-separated)"
+            ) from exc
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -47,6 +67,18 @@ class Settings(BaseSettings):
     max_page_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_sitemap_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     max_pagination_depth: int = Field(default=5, ge=0)
+    fetch_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="seconds one fetch may take in all (connect, headers, body, each "
+        "redirect): every crawl request, kibaru extract URL, kibaru sources check",
+    )
+    allowed_networks: str = Field(
+        default="",
+        description="comma-separated networks that may be fetched although not public, e.g. "
+        "169.254.169.254/32 or 10.0.0.0/8 (loopback and private addresses are allowed without "
+        "it for a source that lives on one; link-local and reserved ones only with it)",
+    )
     builtin_sources: bool = Field(
         default=True,
         description="Load the built-in registry; false to use only the sources files given.",
@@ -77,6 +109,17 @@ class Settings(BaseSettings):
         default=6 * 3600, ge=10, description="seconds after which a crawl task is stopped"
     )
     log_level: str = "INFO"
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def allowed_network_list(self) -> tuple[IPNetwork, ...]:
+        """``allowed_networks`` parsed."""
+        return parse_networks(self.allowed_networks)
 
     @property
     def effective_redis_url(self) -> str | None:

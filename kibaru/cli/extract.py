@@ -11,8 +11,6 @@ missing line. Nothing is stored.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -31,8 +29,6 @@ from workers.stages.page import FetchedPage
 
 if TYPE_CHECKING:
     from workers.extract import SourceInfo
-
-FETCH_TIMEOUT_S = 30
 
 
 class InputError(Exception):
@@ -81,8 +77,9 @@ def _extract_manifest(manifest: Path, registry: Mapping[str, Source], settings: 
         if "error" in item:
             record: dict[str, Any] = item
         else:
-            record = extract_one(item["path"], item.get("url"), item.get("source"), registry,
-                                 settings)
+            record = extract_one(
+                item["path"], item.get("url"), item.get("source"), registry, settings
+            )
         record.setdefault("line", number)
         print(json.dumps(record, ensure_ascii=False), flush=True)
 
@@ -119,21 +116,27 @@ def extract_one(
     from workers.extract import extract_record  # the stages load in a second: only when needed
 
     try:
-        page = _load(path_or_url, url, settings)
-        entry = registry.get(source_id) if source_id else _source_for(page.address, registry)
+        address = url or path_or_url
+        entry = registry.get(source_id) if source_id else _source_for(address, registry)
         if source_id and entry is None:
             raise InputError(f"source {source_id!r} is not in the registry")
+        page = _load(path_or_url, url, settings, entry)
         return extract_record(replace(page, source=entry.id if entry else ""), _info(entry))
     except InputError as exc:
         return {"path": path_or_url, "url": url, "error": str(exc)}
     except StageError as exc:
-        return {"path": path_or_url, "url": url or path_or_url,
-                "error": f"{exc.stage}: {exc.reason}"}
+        return {
+            "path": path_or_url,
+            "url": url or path_or_url,
+            "error": f"{exc.stage}: {exc.reason}",
+        }
 
 
-def _load(path_or_url: str, url: str | None, settings: Settings) -> FetchedPage:
+def _load(
+    path_or_url: str, url: str | None, settings: Settings, entry: Source | None
+) -> FetchedPage:
     if urlsplit(path_or_url).scheme in ("http", "https"):
-        return _fetch(path_or_url, settings)
+        return _fetch(path_or_url, settings, entry)
     path = Path(path_or_url)
     try:
         size = path.stat().st_size
@@ -147,22 +150,41 @@ def _load(path_or_url: str, url: str | None, settings: Settings) -> FetchedPage:
     return FetchedPage(url=url or path.resolve().as_uri(), source="", body=body)
 
 
-def _fetch(url: str, settings: Settings) -> FetchedPage:
-    request = urllib.request.Request(url, headers={"User-Agent": settings.user_agent})
+def _fetch(url: str, settings: Settings, entry: Source | None) -> FetchedPage:
+    """The page at ``url``, under the crawl's address policy: a loopback or private address
+    only for the hosts of ``entry`` when that source lives on one, anything else the
+    operator allows in KIBARU_ALLOWED_NETWORKS."""
+    from crawler.context import SourceScope
+    from crawler.fetch import FetchError, fetch
+    from crawler.netguard import AddressPolicy
+
+    allowed = settings.allowed_network_list
+    policy = (
+        SourceScope.of(entry, allowed).policy if entry else AddressPolicy(allowed_networks=allowed)
+    )
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:
-            body = response.read(settings.max_page_bytes + 1)
-            final_url, status = response.geturl(), response.status
-            headers = {name.lower(): value for name, value in response.headers.items()}
-    except urllib.error.HTTPError as exc:
-        raise InputError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise InputError(f"{url}: cannot fetch it ({reason})") from exc
-    if len(body) > settings.max_page_bytes:
-        raise InputError(f"{url}: over KIBARU_MAX_PAGE_BYTES ({settings.max_page_bytes})")
+        fetched = fetch(
+            url,
+            user_agent=settings.user_agent,
+            policy=policy,
+            max_bytes=settings.max_page_bytes,
+            timeout=settings.fetch_timeout,
+        )
+    except FetchError as exc:
+        if exc.kind == "too_large":
+            raise InputError(f"{exc} (KIBARU_MAX_PAGE_BYTES)") from exc
+        if exc.kind == "timeout":
+            raise InputError(f"{exc} (KIBARU_FETCH_TIMEOUT)") from exc
+        raise InputError(f"cannot fetch it: {exc}") from exc
+    if fetched.status >= 300:
+        raise InputError(f"{url}: HTTP {fetched.status}")
     return FetchedPage(
-        url=url, source="", body=body, final_url=final_url, status=status, headers=headers
+        url=url,
+        source="",
+        body=fetched.body,
+        final_url=fetched.final_url,
+        status=fetched.status,
+        headers=fetched.headers,
     )
 
 
@@ -180,4 +202,3 @@ def _info(entry: Source | None) -> SourceInfo | None:
     from workers.extract import source_info
 
     return source_info(entry)
-

@@ -19,8 +19,8 @@ KIBARU = [sys.executable, "-m", "kibaru"]
 SEED = next(f for f in fixtures() if f.key == "maliweb/bylines-seed-desk-author")
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIBARU_")}
+def run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIBARU_")} | extra
     return subprocess.run(
         [*KIBARU, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env
     )
@@ -49,8 +49,10 @@ def test_one_page_shows_its_bylines(tmp_path: Path) -> None:
 def test_manifest_gives_one_record_per_line_in_order(tmp_path: Path) -> None:
     chosen = [f for f in fixtures() if _by_registry_id(f)]
     assert len(chosen) >= 10
-    lines = [json.dumps({"path": str(f.html_path), "url": f.meta["url"],
-                         "source": f.meta["source"]}) for f in chosen]
+    lines = [
+        json.dumps({"path": str(f.html_path), "url": f.meta["url"], "source": f.meta["source"]})
+        for f in chosen
+    ]
     binary = tmp_path / "garbage.html"
     binary.write_bytes(bytes(range(256)) * 40)
     lines[3:3] = [
@@ -83,7 +85,12 @@ def outlet() -> Iterator[FakeOutlet]:
 
 
 def test_a_url_is_fetched(outlet: FakeOutlet, tmp_path: Path) -> None:
-    result = run(["extract", outlet.url("/2025/02/story.html")], tmp_path)
+    # No source lives on the test outlet's loopback address: the operator allows it.
+    result = run(
+        ["extract", outlet.url("/2025/02/story.html")],
+        tmp_path,
+        KIBARU_ALLOWED_NETWORKS=outlet.host,
+    )
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert record["url"] == outlet.url("/2025/02/story.html")
@@ -93,7 +100,9 @@ def test_a_url_is_fetched(outlet: FakeOutlet, tmp_path: Path) -> None:
 
 
 def test_failures_are_clear(outlet: FakeOutlet, tmp_path: Path) -> None:
-    gone = run(["extract", outlet.url("/nowhere.html")], tmp_path)
+    gone = run(
+        ["extract", outlet.url("/nowhere.html")], tmp_path, KIBARU_ALLOWED_NETWORKS=outlet.host
+    )
     assert gone.returncode == 2
     assert "HTTP 404" in json.loads(gone.stdout)["error"]
 

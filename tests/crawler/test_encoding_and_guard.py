@@ -1,4 +1,4 @@
-"""Charset resolution, the address guard, and Retry-After parsing."""
+"""Charset resolution and Retry-After parsing (the address guard: test_address_policy)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from crawler.encoding import resolve_encoding
 from crawler.middlewares import retry_after_seconds
-from crawler.netguard import refusal
 
 PAGE = "<html><head>{meta}</head><body><p>Le président a inauguré l'école.</p></body></html>"
 
@@ -17,8 +16,9 @@ def test_http_header_wins() -> None:
 
 
 def test_meta_tag_when_the_header_names_no_charset() -> None:
-    body = PAGE.format(meta='<meta http-equiv="Content-Type" '
-                       'content="text/html; charset=windows-1252">').encode("cp1252")
+    body = PAGE.format(
+        meta='<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
+    ).encode("cp1252")
     encoding = resolve_encoding("text/html", body)
     assert encoding == "cp1252"
     assert "président a inauguré l'école" in body.decode(encoding)
@@ -27,15 +27,6 @@ def test_meta_tag_when_the_header_names_no_charset() -> None:
 def test_detection_when_nothing_is_declared() -> None:
     body = PAGE.format(meta="").encode("utf-8")
     assert resolve_encoding(None, body) == "utf-8"
-
-
-def test_loopback_refused_unless_the_source_lives_there() -> None:
-    assert refusal("127.0.0.1", allow_private=False) == "private_address"
-    assert refusal("169.254.169.254", allow_private=False) == "private_address"
-    assert refusal("10.1.2.3", allow_private=False) == "private_address"
-    assert refusal("127.0.0.1", allow_private=True) is None
-    assert refusal("8.8.8.8", allow_private=False) is None
-    assert refusal("no-such-host.invalid", allow_private=False) == "dns"
 
 
 def test_retry_after_seconds_and_dates() -> None:
