@@ -342,6 +342,7 @@ class Checkpoint:
     keys_bytes_per_doc: float
     families: dict[str, int]
     encodings: dict[str, list[int]]
+    scores: PairScores  # over the documents indexed so far
 
 
 def stage_cost(docs: Sequence[SyntheticDoc]) -> float:
@@ -408,6 +409,7 @@ def kibaru_scale(
                         keys_bytes_per_doc=sum(families.values()) / n,
                         families=families,
                         encodings=encodings,
+                        scores=pairwise_scores(labels, clusters),
                     )
                 )
                 window_time = window_redis = 0.0
@@ -482,9 +484,9 @@ def scale(args: argparse.Namespace) -> None:
         print(
             "| documents in index | assign ms/doc (at size) | of which Redis (place) ms/doc "
             "| assign ms/doc (mean of fill) | used_memory B/doc | MEMORY USAGE B/doc "
-            "| by key family B/doc | band hashes (of which hash tables) |"
+            "| by key family B/doc | band hashes (of which hash tables) | precision | recall |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for c in checkpoints:
             families = ", ".join(
                 f"{name}: {size / c.docs:.0f}" for name, size in sorted(c.families.items())
@@ -494,7 +496,8 @@ def scale(args: argparse.Namespace) -> None:
                 f"| {c.docs:,} | {c.ms_per_doc:.2f} | {c.redis_ms_per_doc:.2f} "
                 f"| {c.mean_ms_per_doc:.2f} | {c.used_bytes_per_doc:,.0f} "
                 f"| {c.keys_bytes_per_doc:,.0f} | {families} "
-                f"| {bands[0]:,} ({bands[1]:,}) |"
+                f"| {bands[0]:,} ({bands[1]:,}) | {c.scores.precision:.4f} "
+                f"| {c.scores.recall:.4f} |"
             )
         print(
             f"\nSynthetic set at {checkpoints[-1].docs:,} documents: pairwise precision "
