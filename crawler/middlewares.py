@@ -7,11 +7,13 @@ import asyncio
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from w3lib.url import safe_url_string
 
 from crawler.urls import canonical_url, host_of, is_within
 
@@ -79,23 +81,42 @@ class SourceGuardMiddleware:
             raise AlreadyStored(f"{request.url}: already stored")
 
 
-class RedirectCounterMiddleware:
-    """Counts the redirects each source answers with (the redirected page itself is fetched,
-    or dropped as already requested, by Scrapy's RedirectMiddleware)."""
+class RedirectLoop(GuardRefused):
+    """A redirect back to an address of its own chain: counted as ``redirect_loop`` (the
+    scheduler would otherwise drop the repeated request as already seen, without a word)."""
+
+
+class ResponseCounterMiddleware:
+    """Counts, per source, the answers (responses below 400: a run in which no request got
+    one has failed) and the redirects; refuses a redirect that loops back into its chain.
+
+    It sits next to the downloader, so it sees 3xx responses before Scrapy's
+    RedirectMiddleware follows them (or drops them as already requested)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RedirectCounterMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> ResponseCounterMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
         source_id = request.meta.get("source")
-        redirected = 300 <= response.status < 400 and b"Location" in response.headers
-        if source_id is not None and redirected:
-            context: CrawlContext = self.crawler.spider.context  # type: ignore[union-attr]
-            context.tally.of(source_id).add("redirects")
+        if source_id is None:
+            return response
+        context: CrawlContext = self.crawler.spider.context  # type: ignore[union-attr]
+        tally = context.tally.of(source_id)
+        if response.status < 400:
+            tally.add("answered")
+        location = response.headers.get("Location")
+        if 300 <= response.status < 400 and location:
+            tally.add("redirects")
+            target = safe_url_string(urljoin(request.url, location.decode("latin-1").strip()))
+            chain = {*request.meta.get("redirect_urls", ()), request.url}
+            if target in chain:
+                raise RedirectLoop(
+                    "redirect_loop", f"{request.url}: redirects back to {target}, a loop"
+                )
         return response
 
 

@@ -24,6 +24,7 @@ from twisted.internet import task
 from crawler.context import CrawlContext, CrawlOptions, never_known
 from crawler.dates import parse_since
 from crawler.known import stored_url_filter
+from crawler.outcome import run_outcome
 from crawler.registry import RegistryError, Source, load_registry
 from crawler.scrapy_settings import scrapy_settings
 from crawler.spiders.news import NewsSpider
@@ -45,6 +46,7 @@ class CrawlSummary:
     run_id: int
     status: str
     counts: dict[str, Any]
+    error: str | None = None
 
 
 def select_sources(
@@ -119,12 +121,10 @@ def run_crawl(
                 finish_run(session, run_id, status=status, counts=counts, error=repr(exc)[:2000])
             raise
         counts = _final_counts(context, stats, processed)
-        status = {"shutdown": "interrupted", "ingest_failed": "failed"}.get(
-            context.close_reason or "", "succeeded"
-        )
+        status, error = run_outcome(context.close_reason, counts)
         with store.session() as session:
-            finish_run(session, run_id, status=status, counts=counts)
-        return CrawlSummary(run_id=run_id, status=status, counts=counts)
+            finish_run(session, run_id, status=status, counts=counts, error=error)
+        return CrawlSummary(run_id=run_id, status=status, counts=counts, error=error)
     finally:
         store.dispose()
 
@@ -201,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps({"run_id": summary.run_id, "status": summary.status, **summary.counts}))
+    print(json.dumps({"run_id": summary.run_id, "status": summary.status,
+                      "error": summary.error, **summary.counts}))
     return 0 if summary.status == "succeeded" else 1
 
 

@@ -10,13 +10,13 @@ from crawler.throttle import DEFAULT_SETTING, SCRAPY_AUTOTHROTTLE
 from kibaru.settings import Settings
 
 # Our retry middleware replaces Scrapy's (same slot in the chain); the guard runs before the
-# robots.txt middleware (100) so that a refused host is never contacted at all; the redirect
+# robots.txt middleware (100) so that a refused host is never contacted at all; the response
 # counter sits next to the downloader, where it still sees 3xx responses.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SourceGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,
-    "crawler.middlewares.RedirectCounterMiddleware": 950,
+    "crawler.middlewares.ResponseCounterMiddleware": 950,
 }
 
 

@@ -8,8 +8,10 @@ Counters:
 * ``old`` — entries skipped by ``--since``; ``over_limit`` — skipped by ``--limit``;
 * ``pages`` — article pages fetched and handed on to processing;
 * ``redirects`` — redirect responses (3xx with a Location) to any request of the source;
+* ``answered`` — responses below 400 (a run in which no request was answered has failed);
 * ``errors_by_kind`` — e.g. ``http_404``, ``too_large``, ``robots``, ``offsite``,
-  ``private_address``, ``dns``, ``timeout``, ``xml_entities``, ``sitemap_too_large``.
+  ``private_address``, ``link_local_address``, ``dns``, ``timeout``, ``redirect_loop``,
+  ``too_many_redirects``, ``xml_entities``, ``sitemap_too_large``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-COUNTERS = ("requests", "discovered", "known", "old", "over_limit", "pages", "redirects")
+COUNTERS = (
+    "requests", "answered", "discovered", "known", "old", "over_limit", "pages", "redirects"
+)
 
 
 @dataclass

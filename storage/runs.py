@@ -190,18 +190,40 @@ class SourceHealth:
     last_run_articles: int | None
     last_error: str | None
     last_error_at: datetime | None
+    last_run_unanswered: bool = False
 
     @property
     def needs_attention(self) -> bool:
-        """The last run failed, was skipped, or stored nothing."""
+        """The last run failed, was skipped, stored nothing, or none of this source's
+        requests was answered."""
         if self.last_run_status is None:
             return False
-        return self.last_run_status != "succeeded" or not self.last_run_articles
+        return (
+            self.last_run_status != "succeeded"
+            or not self.last_run_articles
+            or self.last_run_unanswered
+        )
 
 
 def _articles_of(counts: dict[str, Any] | None) -> int:
     value = (counts or {}).get("articles", 0)
     return int(value) if isinstance(value, int | float) else 0
+
+
+def _fetch_errors(counts: dict[str, Any] | None, source: str) -> str | None:
+    """The fetch errors of ``source`` in a run's counts, e.g. ``"fetch errors: dns 12"``."""
+    by_source = (counts or {}).get("by_source") or {}
+    kinds = (by_source.get(source) or {}).get("errors_by_kind") or {}
+    if not kinds:
+        return None
+    return "fetch errors: " + ", ".join(f"{kind} {n}" for kind, n in kinds.items())
+
+
+def _unanswered(counts: dict[str, Any] | None, source: str) -> bool:
+    """The run counted this source's answers and there were none (runs recorded before the
+    count existed say nothing)."""
+    tally = ((counts or {}).get("by_source") or {}).get(source) or {}
+    return "answered" in tally and not tally["answered"]
 
 
 def source_health(session: Session, source_ids: Iterable[str] | None = None) -> list[SourceHealth]:
@@ -226,7 +248,7 @@ def source_health(session: Session, source_ids: Iterable[str] | None = None) -> 
     for source in wanted:
         run: CrawlRun | None = latest.get(source)
         failure: FailedPage | None = errors.get(source)
-        run_error = run.error if run is not None else None
+        run_error = (run.error or _fetch_errors(run.counts, source)) if run is not None else None
         failure_text = f"{failure.stage}: {failure.reason} ({failure.url})" if failure else None
         result.append(
             SourceHealth(
@@ -238,6 +260,7 @@ def source_health(session: Session, source_ids: Iterable[str] | None = None) -> 
                 last_error=run_error or failure_text,
                 last_error_at=(run.finished_at if run_error and run else None)
                 or (failure.last_failed_at if failure else None),
+                last_run_unanswered=_unanswered(run.counts, source) if run else False,
             )
         )
     return result

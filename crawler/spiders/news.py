@@ -279,6 +279,8 @@ def error_kind(failure: Failure) -> str:
         message = str(error).lower()
         if "robots.txt" in message:
             return "robots"
+        if "max redirections" in message:
+            return "too_many_redirects"
         if "maxsize" in message or "max size" in message or "larger than" in message:
             return "too_large"
         return "ignored"

@@ -50,6 +50,8 @@ def crawl(
     _print_summary(summary.run_id, summary.status, summary.counts)
     _print_where(summary.run_id, store_location(settings.database_url))
     if summary.status != "succeeded":
+        if summary.error:
+            fail(f"run {summary.run_id} {summary.status}: {summary.error}")
         raise typer.Exit(1)
 
 
