@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from workers.stages.bylines import tag_bylines
 from workers.stages.clean import SiteRules, clean_page, utc_offset_for_country
@@ -92,6 +93,7 @@ def extract_record(page: FetchedPage, source: SourceInfo | None) -> dict[str, An
         title=cleaned.title,
         site_name=cleaned.site_name or (source.name if source else None),
         byline_selector=rules.byline if rules else None,
+        host=urlsplit(page.address).hostname,
     )
     text = bylines.text
     # Language is detected on the text without its byline lines (names skew short texts);

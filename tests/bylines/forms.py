@@ -44,6 +44,7 @@ class Form:
     removed: bool = True  # False: a negative, the body must come back untouched
     raw: bool = True  # the form's text must appear in the raw byline
     site_name: str | None = None
+    host: str | None = None  # the page's host, where the outlet's own domain matters
     title: str | None = None
     note: str = field(default="", compare=False)
 
@@ -210,6 +211,39 @@ FRENCH = [
     fr("Paris (AFP) - ", [], ["AFP"], "dateline"),
     fr("Bobo-Dioulasso, 6 fév. 2025 (AIB) - ", [], ["AIB"], "dateline"),
     # negatives: prose at the edges stays
+    # role words before the name: the name is the author, the role is not part of it
+    fr("Synthèse : Ndèye Khady Sarr", ["Ndèye Khady Sarr"], [], "start"),
+    fr("Synthèse de Babacar Thiam", ["Babacar Thiam"], []),
+    fr("Compilation : Mariétou Kanté", ["Mariétou Kanté"], []),
+    fr("Compilé par Souleymane Dembélé", ["Souleymane Dembélé"], [], "start"),
+    fr("Correspondance particulière de Ségou, Yacouba Tangara", ["Yacouba Tangara"], [],
+       "start"),
+    fr("Correspondance particulière / Habib Konté", ["Habib Konté"], []),
+    # a name with the agency it worked with: both kept
+    fr("Aminata Sow avec AFP", ["Aminata Sow"], ["AFP"]),
+    fr("Par Seydou Keïta avec l'APS", ["Seydou Keïta"], ["APS"], "start"),
+    fr("La Rédaction avec AFP", [], ["AFP"]),
+    # the note closing an opinion piece presents its author
+    fr("*Mamadou Lamine Fofana est juriste, spécialiste du droit foncier.",
+       ["Mamadou Lamine Fofana"], []),
+    fr("Dr Aïda Ndour est enseignante-chercheuse à l'université de Thiès.", ["Aïda Ndour"], []),
+    fr("(*) Ibrahima Cissé est économiste et consultant.", ["Ibrahima Cissé"], []),
+    # a portal's byline with its own domain appended: the name only
+    fr("Par Khadim Guèye | Dakarinfo.net", ["Khadim Guèye"], [], "start",
+       host="www.dakarinfo.net"),
+    fr("Oumar Ba - Senego.com", ["Oumar Ba"], [], site_name="Senego"),
+    # a republished story's byline slot naming its origin outlet: a credit, not an author
+    fr("Par Le Soleil", [], ["Le Soleil"], "start", site_name="Seneweb"),
+    fr("Par lesoleil.sn", [], ["Le Soleil"], "start", host="www.senego.com"),
+    fr("Par walf-groupe.com", [], ["walf-groupe.com"], "start", host="www.senego.com"),
+    fr("Par Sud Quotidien", [], ["Sud Quotidien"], "start", host="www.senego.com"),
+    # the outlet's own name in the byline slot: dropped
+    fr("Par Dakarinfo", [], [], "start", host="www.dakarinfo.net"),
+    fr("Rédaction Dakarinfo", [], [], host="www.dakarinfo.net"),
+    fr("Senego TV", [], [], site_name="Senego"),
+    kept("fr", "Moussa Diallo est attendu lundi à Kayes."),
+    kept("fr", "Awa Traoré est la nouvelle présidente de l'association des femmes de Kayes, "
+         "élue samedi par ses pairs lors d'une assemblée générale tenue à la mairie."),
     kept("fr", "Affaire à suivre."),
     kept("fr", "À suivre…"),
     kept("fr", "Fin."),
@@ -295,6 +329,18 @@ ENGLISH = [
     en("Freetown, Feb 6 (SLENA) - ", [], ["SLENA"], "dateline"),
     en("Banjul, Feb 6 (GAMNA) - ", [], ["GAMNA"], "dateline"),
     en("Beijing, Feb. 6 (Xinhua) -- ", [], ["Xinhua"], "dateline"),
+    en("Additional reporting by Kofi Boateng", ["Kofi Boateng"], []),
+    en("Compiled by Ngozi Eze", ["Ngozi Eze"], [], "start"),
+    en("Kwabena Owusu with Reuters", ["Kwabena Owusu"], ["Reuters"]),
+    en("*Dr Chiamaka Obi is a senior lecturer in public health at the University of Ibadan.",
+       ["Chiamaka Obi"], []),
+    en("Yaw Asante is a development economist based in Accra.", ["Yaw Asante"], []),
+    en("By Efosa Igbinedion - Nairanews.ng", ["Efosa Igbinedion"], [], "start",
+       host="www.nairanews.ng"),
+    en("By thecable.ng", [], ["thecable.ng"], "start", host="www.nairanews.ng"),
+    en("By Accra Daily Mail", [], ["Accra Daily Mail"], "start", host="www.nairanews.ng"),
+    en("By Nairanews Reporter", [], [], "start", host="www.nairanews.ng"),
+    kept("en", "Grace Okon is expected in Abuja on Monday."),
     kept("en", "Thank you."),
     kept("en", "God bless Nigeria."),
     kept("en", "This is a developing story."),
@@ -342,6 +388,7 @@ PORTUGUESE = [
     pt("Praia, 6 fev (Inforpress) – ", [], ["Inforpress"], "dateline"),
     pt("Bissau, 06 Fev 2025 (ANG) – ", [], ["ANG"], "dateline"),
     pt("Lisboa, 06 fev 2025 (Lusa) - ", [], ["Lusa"], "dateline"),
+    pt("Aliu Candé com Lusa", ["Aliu Candé"], ["Lusa"]),
     kept("pt", "Obrigado."),
     kept("pt", "Fim."),
     kept("pt", "Por outro lado, o ministro lembrou os laços históricos.", "start"),

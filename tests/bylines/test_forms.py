@@ -33,7 +33,8 @@ def test_the_table_is_large_and_covers_three_languages() -> None:
 @pytest.mark.parametrize("form", ALL_FORMS, ids=lambda form: form.id)
 def test_byline_form(form: Form) -> None:
     given, expected_text = _compose(form)
-    result = tag_bylines("", given, site_name=form.site_name, title=form.title)
+    result = tag_bylines("", given, site_name=form.site_name, title=form.title,
+                         host=form.host)
     assert result.authors == form.authors
     assert result.agencies == form.agencies
     assert result.text == expected_text
@@ -53,7 +54,7 @@ def test_end_forms_also_found_after_a_blank_line_each(form: Form) -> None:
     """Signature lines as separate paragraphs ("Oumar Diarra" / blank / "AMAP-Ségou")."""
     body = BODY[form.lang]
     given = body + "\n\n" + "\n\n".join(form.text.splitlines())
-    result = tag_bylines("", given, site_name=form.site_name)
+    result = tag_bylines("", given, site_name=form.site_name, host=form.host)
     assert (result.authors, result.agencies, result.text) == (form.authors, form.agencies, body)
 
 

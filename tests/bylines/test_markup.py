@@ -60,6 +60,7 @@ class MarkupCase:
     text: str = BODY
     site_name: str | None = None
     selector: str | None = None
+    host: str | None = None
 
 
 YOAST_GRAPH = {
@@ -151,13 +152,45 @@ CASES = [
     MarkupCase("same-author-twice-once", page('<meta name="author" content="Moussa DIALLO">'),
                ["Moussa Diallo"], [], text="Par Moussa Diallo\n\n" + BODY),
     MarkupCase("empty-html", "", ["Amen K."], [], text=BODY + "\n\nAmen K."),
+    # every source of evidence
+    MarkupCase("jsonld-given-and-family-name", page(jsonld(article_ld(
+               {"@type": "Person", "givenName": "Mariam", "familyName": "Coulibaly"}))),
+               ["Mariam Coulibaly"], []),
+    MarkupCase("jsonld-creator-when-no-author", page(jsonld(
+               {"@type": "NewsArticle", "headline": TITLE, "creator": ["Ousmane Sidibé"]})),
+               ["Ousmane Sidibé"], []),
+    MarkupCase("jsonld-webpage-author", page(jsonld({"@graph": [
+               {"@type": "WebPage", "@id": "https://x.sn/a/", "author": {"@id": "#p1"}},
+               {"@type": "Person", "@id": "#p1", "name": "Adji Diop"}]})), ["Adji Diop"], []),
+    MarkupCase("jsonld-organisation-outlet-credited", page(jsonld(article_ld(
+               {"@type": "Organization", "name": "Le Témoin Quotidien"}))),
+               [], ["Le Témoin Quotidien"], site_name="Seneweb"),
+    MarkupCase("microdata-meta-author", page(header='<meta itemprop="author" '
+               'content="Boubacar Touré">'), ["Boubacar Touré"], []),
+    MarkupCase("author-page-link", page(header='<span>Par <a href="/auteur/kadi-sy/">Kadi Sy'
+               '</a></span>'), ["Kadi Sy"], []),
+    MarkupCase("byline-class-list-of-names", page(header='<div class="article-byline"><span>'
+               'Awa Ba</span> <span>Issa Sow</span> <span>Rokia Keita</span></div>'),
+               ["Awa Ba", "Issa Sow", "Rokia Keita"], []),
+    MarkupCase("meta-author-one-word", page('<meta name="author" content="Fatoumata">'),
+               ["Fatoumata"], []),
+    MarkupCase("meta-author-outlet-by-host", page('<meta name="author" content="Dakarinfo">'),
+               [], [], host="www.dakarinfo.net"),
+    MarkupCase("visible-byline-corrects-uploader", page(jsonld(article_ld("Sidiki Doumbia")),
+               header='<span class="byline">Par Awa Traoré</span>'), ["Awa Traoré"], []),
+    MarkupCase("visible-byline-adds-co-author", page(jsonld(article_ld("Grace Okon")),
+               header='<p class="byline">By Grace Okon and Abdullahi Musa</p>'),
+               ["Grace Okon", "Abdullahi Musa"], []),
+    MarkupCase("photo-credit-author-class-ignored", page(after='<figure><img src="x.jpg">'
+               '<figcaption><span class="author">Lamine Ndiaye</span></figcaption></figure>'),
+               [], []),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_markup_case(case: MarkupCase) -> None:
     result = tag_bylines(case.html, case.text, title=TITLE, site_name=case.site_name,
-                         byline_selector=case.selector)
+                         byline_selector=case.selector, host=case.host)
     assert result.authors == case.authors
     assert result.agencies == case.agencies
     assert result.text == BODY
@@ -177,3 +210,15 @@ def test_huge_nesting_does_not_crash() -> None:
     html = "<html><body>" + "<div>" * 20000 + "x" + "</div>" * 20000 + "</body></html>"
     result = tag_bylines(html, BODY + "\n\nAmen K.")
     assert result.authors == ["Amen K."]
+
+
+def test_the_evidence_says_which_source_won() -> None:
+    html = page(jsonld(article_ld("Grace Okon")) + '<meta name="author" content="admin">',
+                header='<p class="byline">By Grace Okon and Abdullahi Musa</p>')
+    result = tag_bylines(html, BODY + "\n\nSource : NAN", title=TITLE)
+    assert result.authors == ["Grace Okon", "Abdullahi Musa"]
+    assert result.authors_from == "jsonld+element"
+    assert result.agencies == ["NAN"] and result.agencies_from == "body"
+    verdicts = {(item.origin, item.text): item.verdict for item in result.evidence}
+    assert verdicts[("meta", "admin")] == "desk"
+    assert verdicts[("jsonld", "Grace Okon")] == "author"

@@ -12,7 +12,13 @@ import re
 from dataclasses import dataclass, field
 
 from workers.stages.bylines.gazetteer import find_agencies, lookup_agency, name_key
-from workers.stages.bylines.names import display_name, looks_like_name, split_names, strip_title
+from workers.stages.bylines.names import (
+    NOT_NAME_WORDS,
+    display_name,
+    looks_like_name,
+    split_names,
+    strip_title,
+)
 from workers.stages.bylines.negatives import is_desk_account
 
 _SPACES = re.compile(r"\s+")
@@ -32,7 +38,11 @@ _MARKER = re.compile(
     r"propos\s+recueillis\s+par|(?:dossier|enquête|reportage)\s+réalisée?\s+par|"
     r"interview\s+by|reporting\s+by|entrevista\s+de|reportage|written\s+by|"
     r"words\s+by|story\s+by|report\s+by|reported\s+by|reportagem|auteur|autor|author|"
-    r"signé|signed|posted\s+by|publié\s+par|publicado\s+por|écrit\s+par)"
+    r"signé|signed|posted\s+by|publié\s+par|publicado\s+por|écrit\s+par|"
+    r"(?:with\s+)?additional\s+reporting(?:\s+by)?|compilée?s?\s+par|compiled\s+by|"
+    r"compilation(?:\s+(?:de|d'|d’))?|synth[èe]se(?:\s+(?:de|d'|d’))?|"
+    r"von(?=\s+(?-i:[A-ZÀ-Ý]))|door(?=\s+(?-i:[A-ZÀ-Ý]))|"
+    r"(?:une\s+)?contribution\s+(?:de|d'|d’)|tribune\s+(?:de|d'|d’)|opinion\s+(?:de|d'|d’))"
     r"(?:\s*[:\-–]\s*|\s+)",
     re.IGNORECASE,
 )
@@ -47,7 +57,24 @@ _ROLE_INTRO = re.compile(
     re.IGNORECASE,
 )
 _CORRESPONDENCE = re.compile(
-    r"^correspondance\s+(?:particulière|particuliere|de\s+[^:,]+|à\s+[^:,]+)\s*[:,\-–]\s*",
+    r"^correspondance(?:\s+particuli[èe]re)?(?:\s+(?:de|à|a|depuis|d'|d’)\s*[^:,/]+?)?"
+    r"\s*[:,/\-–]\s*",
+    re.IGNORECASE,
+)
+# "Aminata Sow avec AFP", "Kofi Boateng with Reuters": a name and the agency it worked with.
+_WITH_INSIDE = re.compile(
+    r"\s+(?:avec|with|com|\+)\s+(?:l'|l’|la\s+|le\s+|les\s+|a\s+|o\s+|the\s+)?(?=\S)",
+    re.IGNORECASE,
+)
+# A host name in the byline slot: "lesoleil.sn", "www.walf-groupe.com".
+_DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?(?P<host>[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*"
+                     r"\.[a-z]{2,6})/?$", re.IGNORECASE)
+# Words that make a capitalised phrase the name of a newspaper, broadcaster or site.
+_OUTLET_WORD = re.compile(
+    r"\b(?:quotidien|journal|hebdo|hebdomadaire|matin|soir|tribune|times|news|herald|"
+    r"guardian|observer|observateur|gazette|express|daily|weekly|magazine|radio|tv|télé|fm|"
+    r"online|infos?|actu|presse|press|m[ée]dias?|newspapers?|network|chronicle|mirror|"
+    r"telegraph|zeitung|nachrichten|television|télévision|jornal|notícias|noticias|diário)\b",
     re.IGNORECASE,
 )
 _ROLE = re.compile(
@@ -98,6 +125,12 @@ class Credit:
     @property
     def names_anything(self) -> bool:
         return bool(self.persons or self.agencies or self.desk or self.staff_code)
+
+
+def is_marker(text: str) -> bool:
+    """Whether ``text`` is only a byline marker: "By", "Par :", "Propos recueillis par"."""
+    marker = _MARKER.match(text.strip() + " ")
+    return marker is not None and marker.end() >= len(text.strip())
 
 
 def normalise_space(text: str) -> str:
@@ -162,12 +195,21 @@ def looks_like_place(text: str) -> bool:
     )
 
 
-def parse_credit(text: str, *, site_name: str | None = None) -> Credit:
-    """Read ``text`` as a credit; see :class:`Credit` for what comes back."""
+def parse_credit(
+    text: str, *, site_name: str | None = None, host: str | None = None,
+    single_names: bool = False,
+) -> Credit:
+    """Read ``text`` as a credit; see :class:`Credit` for what comes back.
+
+    ``site_name`` and ``host`` name the outlet itself (a desk credit, never a person or an
+    origin). ``single_names``: the string comes from a field that holds nothing but author
+    names (JSON-LD, a meta tag, an author link), so one word ("Heiko") is a name too.
+    """
     credit = Credit()
-    line = normalise_space(text).strip(" -–—|:;,")
+    line = normalise_space(text).strip(" -–—|:;,*")
     if not line:
         return credit
+    site = _Site(site_name, host, single_names)
     staff_code = _STAFF_CODE.match(line)
     if staff_code and any(char.isupper() for char in staff_code.group("codes")):
         credit.staff_code = True
@@ -206,11 +248,45 @@ def parse_credit(text: str, *, site_name: str | None = None) -> Credit:
         body = body[marker.end():]
     body = _EDITING_TAIL.sub("", body)
     body = _DATE_TAIL.sub("", body).strip(" -–—|,;:")
-    _read_chunks(body, credit, site_name)
+    body = _read_with_agency(body, credit)
+    _read_chunks(body, credit, site)
     return credit
 
 
-def _read_chunks(body: str, credit: Credit, site_name: str | None) -> None:
+@dataclass(frozen=True)
+class _Site:
+    name: str | None
+    host: str | None
+    single_names: bool
+
+
+def _read_with_agency(body: str, credit: Credit) -> str:
+    """"Aminata Sow avec AFP": the agency joins the credit, the name part is returned."""
+    parts = _WITH_INSIDE.split(body, maxsplit=1)
+    if len(parts) != 2:
+        return body
+    named = [mention.short for mention in find_agencies(parts[1])]
+    if not named or len(parts[1]) > 60:
+        return body
+    credit.agencies.extend(agency for agency in named if agency not in credit.agencies)
+    return parts[0]
+
+
+def _outlet_credit(chunk: str, marked: bool) -> str | None:
+    """The outlet a chunk names when it is a host name ("lesoleil.sn") or, in a string known
+    to be a byline (``marked``), a newspaper-shaped name ("Sud Quotidien", "The Herald
+    Ghana"); None for anything else."""
+    domain = _DOMAIN.match(chunk)
+    if domain:
+        known = lookup_agency(domain.group("host"))
+        return known.short if known else domain.group("host").lower()
+    words = chunk.split()
+    if marked and 1 <= len(words) <= 5 and _OUTLET_WORD.search(chunk) and chunk[0].isupper():
+        return chunk
+    return None
+
+
+def _read_chunks(body: str, credit: Credit, site: _Site) -> None:
     """Sort the comma/slash/parenthesis-separated chunks into names, agencies, roles, desk."""
     for chunk in _CHUNK_SEPARATORS.split(body):
         chunk = chunk.strip(" .:;'\"«»").strip() if not re.search(r"\b[A-Z]\.$", chunk) else (
@@ -222,17 +298,24 @@ def _read_chunks(body: str, credit: Credit, site_name: str | None) -> None:
         if alone is not None:
             credit.agencies.append(alone)
             continue
-        if _BAD_CHUNK.match(chunk) or is_desk_account(chunk, site_name):
+        if _BAD_CHUNK.match(chunk) or is_desk_account(chunk, site.name, site.host):
             credit.desk = True
             continue
-        if _ROLE.match(chunk) or chunk[0].islower():
+        outlet = _outlet_credit(chunk, credit.marked or site.single_names)
+        if outlet is not None:
+            credit.agencies.append(outlet)
+            continue
+        if _ROLE.match(chunk) or (chunk[0].islower() and not site.single_names):
             credit.role = True
             continue
         for part in split_names(chunk):
-            _read_name(part, credit, site_name)
+            _read_name(part, credit, site)
 
 
-def _read_name(part: str, credit: Credit, site_name: str | None) -> None:
+_SINGLE_NAME = re.compile(r"^[^\W\d_][^\W\d]{2,30}$")
+
+
+def _read_name(part: str, credit: Credit, site: _Site) -> None:
     part = part.strip(" .:;'\"«»") if not re.search(r"\b[A-Z]\.$", part) else part.strip()
     if not part:
         return
@@ -240,7 +323,7 @@ def _read_name(part: str, credit: Credit, site_name: str | None) -> None:
     if agency is not None:
         credit.agencies.append(agency.short)
         return
-    if is_desk_account(part, site_name):
+    if is_desk_account(part, site.name, site.host):
         credit.desk = True
         return
     name = strip_title(part)
@@ -248,6 +331,9 @@ def _read_name(part: str, credit: Credit, site_name: str | None) -> None:
         shown = display_name(name)
         if shown not in credit.persons:
             credit.persons.append(shown)
+    elif (site.single_names and _SINGLE_NAME.match(name) and not name.isupper()
+          and name.lower().rstrip(".") not in NOT_NAME_WORDS):
+        credit.persons.append(name)  # "Heiko", "gnaddrig": the field holds only names
     elif len(name.split()) == 1 and name[:1].isupper() and credit.persons:
         credit.role = True  # a place after the name: "Abdullahi Musa, Kano"
     else:

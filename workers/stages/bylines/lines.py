@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from workers.stages.bylines.credits import Credit, agency_alone, normalise_space, parse_credit
 from workers.stages.bylines.gazetteer import find_agencies, name_key
-from workers.stages.bylines.negatives import is_editor_credit, is_photo_credit
+from workers.stages.bylines.names import display_name, looks_like_name, strip_title
+from workers.stages.bylines.negatives import is_desk_account, is_editor_credit, is_photo_credit
 
 # How far from each edge a byline may sit (non-empty lines).
 MAX_START_LINES = 4
@@ -44,6 +45,28 @@ _DATE_ONLY = re.compile(
     r"(?:[A-Za-zÀ-ÿ]+,?\s+)?(?:\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}"
     rf"|\d{{1,2}}\s+(?:de\s+)?{_MONTH}\s+(?:de\s+)?\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})"
     r"(?:\s*(?:à|at|-|,)?\s*\d{1,2}[:h]\d{2}(?:min)?)?$",
+    re.IGNORECASE,
+)
+# The note closing an opinion piece: "*Mamadou Diop est économiste.", "Dr Fatima Bello is a
+# lecturer in public health at the University of Ibadan."
+_CONTRIBUTOR_NOTE = re.compile(
+    r"^(?P<star>\(\*\)|\*+|[-–—]+)?\s*(?P<name>[^\s,*][^,*]{2,60}?)\s*,?\s+"
+    r"(?:est|is|was|é|foi|were|sont)\s+(?P<rest>.{3,220})$"
+)
+_CONTRIBUTOR_ROLE = re.compile(
+    r"^(?:(?:un|une|l'|l’|le|la|a|an|the|um|uma|o|actuellement|currently|also|aussi|"
+    r"également|ancien|ancienne|former|senior|chief|associate|assistant)\s+)*"
+    r"(?:journaliste|économiste|economiste|juriste|avocate?|enseignante?|chercheuse|chercheur|"
+    r"professeure?|consultante?|analyste|experte?|écrivaine?|docteur|docteure|doctorante?|"
+    r"sociologue|politologue|historienne?|philosophe|ingénieure?|médecin|spécialiste|"
+    r"militante?|activiste|présidente?|directrice|directeur|fondatrice|fondateur|membre|"
+    r"coordonnat(?:eur|rice)|secrétaire|chroniqueu(?:r|se)|éditorialiste|blogueu(?:r|se)|"
+    r"étudiante?|magistrate?|diplomate|commentat(?:eur|rice)|"
+    r"journalist|economist|lawyer|attorney|lecturer|professor|researcher|consultant|analyst|"
+    r"expert|writer|author|columnist|commentator|scholar|fellow|doctor|physician|engineer|"
+    r"activist|director|founder|co-founder|member|president|coordinator|student|historian|"
+    r"political|public|policy|development|legal|media|jornalista|economista|professora?|"
+    r"investigador[a]?|advogad[oa]|escritor[a]?)\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<!\b[A-ZÀ-Ý])(?<!\b[A-ZÀ-Ý][a-zà-ÿ])\.$")
@@ -158,8 +181,27 @@ def _join(separators: list[str], paragraphs: list[list[str]]) -> str:
     return "".join(kept)
 
 
-def scan_body(text: str, *, site_name: str | None = None, title: str | None = None) -> BodyScan:
-    """Find the byline lines at both edges of ``text`` and remove exactly them."""
+def contributor_note(line: str) -> str | None:
+    """The person an opinion piece's closing note presents ("*Awa Ba est juriste."), or None."""
+    note = _CONTRIBUTOR_NOTE.match(line)
+    if note is None:
+        return None
+    name = strip_title(note.group("name").strip())
+    if not looks_like_name(name) or is_desk_account(name):
+        return None
+    if not note.group("star") and not _CONTRIBUTOR_ROLE.match(note.group("rest")):
+        return None
+    return display_name(name)
+
+
+def scan_body(
+    text: str, *, site_name: str | None = None, title: str | None = None,
+    host: str | None = None,
+) -> BodyScan:
+    """Find the byline lines at both edges of ``text`` and remove exactly them.
+
+    ``site_name`` and ``host`` name the outlet itself: credited to itself, it is no origin.
+    """
     separators, paragraphs = _split(text)
     lines = [
         _Line(paragraph=p, index=i, text=content)
@@ -184,7 +226,7 @@ def scan_body(text: str, *, site_name: str | None = None, title: str | None = No
             removed.add((line.paragraph, line.index))
             first_body_line = position + 1
             continue
-        credit = parse_credit(content, site_name=site_name)
+        credit = parse_credit(content, site_name=site_name, host=host)
         if _is_start_credit(content, credit):
             removed.add((line.paragraph, line.index))
             start_credits.append((content, credit))
@@ -218,11 +260,16 @@ def scan_body(text: str, *, site_name: str | None = None, title: str | None = No
             agencies = [mention.short for mention in find_agencies(content)]
             end_credits.append((content, Credit(agencies=agencies, marked=True, desk=True)))
             continue
-        credit = parse_credit(content, site_name=site_name)
+        credit = parse_credit(content, site_name=site_name, host=host)
         if _is_end_credit(content, credit):
             removed.add(key)
             end_credits.append((content, credit))
             continue
+        noted = contributor_note(content)
+        if noted is not None:
+            removed.add(key)
+            end_credits.append((content, Credit(persons=[noted], marked=True)))
+            break
         trailing = _TRAILING_AGENCY.search(content)
         if trailing and len(content) > len(trailing.group(0)) + 20:
             trailing_agency = agency_alone(trailing.group("org"))

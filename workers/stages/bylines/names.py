@@ -45,7 +45,11 @@ NOT_NAME_WORDS = frozenset(
      "président", "president", "inscrivez", "abonnez", "subscribe", "copyright", "tous", "all",
      "droits", "rights", "reserved", "réservés", "mali", "sénégal", "niger", "nigeria",
      "ghana", "burkina", "faso", "guinée", "guinea", "bissau", "togo", "bénin", "benin",
-     "côte", "d'ivoire", "cabo", "verde", "afrique", "africa", "áfrica", "ecowas", "cedeao"}
+     "côte", "d'ivoire", "cabo", "verde", "afrique", "africa", "áfrica", "ecowas", "cedeao",
+     "writer", "columnist", "journalist", "journaliste", "contributor", "producer", "analyst",
+     "twitter", "facebook", "linkedin", "instagram", "email", "e-mail", "today", "yesterday",
+     "sponsored", "stories", "updated", "published", "views", "follow", "profile", "posts",
+     "recherche", "research", "redaktion", "germany", "deutschland", "france", "views:"}
 )
 _SPLIT = re.compile(r"\s*(?:;|&|\+|/|\bet\b|\band\b|\by\b)\s*|\s*,\s*(?:(?:et|and|e)\s+)?")
 _PORTUGUESE_AND = re.compile(r"\s+e\s+")

@@ -8,6 +8,7 @@ are still byline lines (removed from the body).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from workers.stages.bylines.gazetteer import name_key
 
@@ -32,11 +33,13 @@ _DESK_ACCOUNTS = frozenset(
         "Metro Desk", "Politics Desk", "Sports Desk", "Business Desk", "Press Release",
         "Communiqué", "Communique", "Comunicado", "Sponsored", "Publi-reportage",
         "Publireportage", "Partner", "Partenaire", "Team", "Équipe", "Equipe",
+        "Redaktion", "Red", "Redactie", "Redazione", "Redacción", "Unknown", "Inconnu",
+        "Gastautor", "Gastbeitrag", "Autor", "Auteur", "Author Profile", "Contributors",
     )
 )
 _DESK_PATTERN = re.compile(
-    r"^(?:la\s+|l')?(?:redaction|redacao|redaccao|equipe|desk)\b"
-    r"|\b(?:desk|newsroom|webmaster|admin|administrator|editorial|staff)$"
+    r"^(?:la\s+|l')?(?:redaction|redacao|redaccao|redaktion|redactie|equipe|desk)\b"
+    r"|\b(?:desk|newsroom|webmaster|admin|administrator|editorial|staff|redaktion|team)$"
     r"|^(?:by\s+)?(?:our|a|the)\s+(?:own\s+)?(?:reporter|correspondent|staff)"
     r"|^(?:de|par|d')\s*(?:notre|nos)\s+(?:correspondant|envoye)"
     r"|^(?:do|da|pelo|pela)\s+(?:nosso|nossa)\s+(?:correspondente|enviad)"
@@ -48,22 +51,22 @@ _PHOTO_CREDIT = re.compile(
     re.IGNORECASE,
 )
 _EDITOR_CREDIT = re.compile(
-    r"^\s*(?:edited\s+by|editing\s+by|additional\s+reporting\s+by|compiled\s+by|"
+    r"^\s*(?:edited\s+by|editing\s+by|"
     r"édité\s+par|edite\s+par|révisé\s+par|revu\s+par|relu\s+par|mis\s+en\s+ligne\s+par|"
     r"traduit\s+par|translated\s+by|tradução|editado\s+por|edição)\b",
     re.IGNORECASE,
 )
 
 
-def is_desk_account(name: str, site_name: str | None = None) -> bool:
+def is_desk_account(name: str, site_name: str | None = None, host: str | None = None) -> bool:
     """True for desk/system accounts ("La Rédaction", "admin", "Agency Report", "Web Desk")
-    and for the site's own name ("Maliweb", "maliweb.net" on maliweb)."""
+    and for the outlet itself (:func:`is_site_itself`)."""
     key = name_key(name)
     if not key:
         return True
     if key in _DESK_ACCOUNTS or _DESK_PATTERN.search(key):
         return True
-    if site_name and _compact(name) == _compact(site_name):
+    if is_site_itself(name, site_name, host):
         return True
     # Usernames and handles: one token with letters and a digit, "@" or "_" ("jdoe_2").
     token = name.strip()
@@ -72,10 +75,45 @@ def is_desk_account(name: str, site_name: str | None = None) -> bool:
     )
 
 
+def site_keys(site_name: str | None, host: str | None) -> set[str]:
+    """The outlet's own names, compacted: its site name ("Maliweb") and its host's main label
+    ("www.senego.com" → "senego"; "www.lefaso.net" → "lefaso")."""
+    keys = {_compact(site_name)} if site_name else set()
+    if host:
+        labels = host.lower().removeprefix("www.").split(".")
+        if len(labels) >= 2:
+            keys.add(_compact(labels[-2] if labels[-2] not in _SECOND_LEVEL else labels[-3]
+                              if len(labels) >= 3 else labels[-2]))
+    return {key for key in keys if len(key) >= 3}
+
+
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "gouv", "ac", "edu", "info"})
+
+
+def is_site_itself(name: str, site_name: str | None = None, host: str | None = None) -> bool:
+    """The outlet named in its own byline slot: "Maliweb", "maliweb.net", "Seneweb News",
+    "Rédaction Senego", "L'équipe de Dakaractu" on that outlet's pages. The outlet's name must
+    be a whole word of the credit (or all of it), so that a person is never mistaken for it."""
+    keys = site_keys(site_name, host)
+    if not keys:
+        return False
+    compact = _compact(name)
+    if compact in keys:
+        return True
+    words = [_compact(word) for word in re.split(r"[\s/|()\-–—,:]+|(?<=\w)\.(?=[a-z]{2,6}\b)",
+                                                  name.lower()) if word]
+    if any(word in keys for word in words) and len(words) <= 4:
+        return True
+    # several words making up the site name: "Dakar Actu" on dakaractu.com
+    return any(len(words) >= i + n and "".join(words[i:i + n]) in keys
+               for n in (2, 3) for i in range(len(words)))
+
+
+@lru_cache(maxsize=4096)
 def _compact(name: str) -> str:
     """"www.Maliweb.net", "Maliweb", "MALI WEB" → "maliweb": a site name, however written."""
-    bare = re.sub(r"^(?:https?://)?(?:www\.)?|\.[a-z]{2,6}/?$", "", name.strip().lower())
-    return name_key(bare).replace(" ", "")
+    bare = re.sub(r"^(?:https?://)?(?:www\.)?|(?:\.[a-z]{2,6})+/?$", "", name.strip().lower())
+    return name_key(bare).replace(" ", "").replace("'", "")
 
 
 def is_photo_credit(line: str) -> bool:

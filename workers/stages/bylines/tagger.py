@@ -1,8 +1,13 @@
 """The byline stage: who wrote the article and who supplied it.
 
-:func:`tag_bylines` combines the body's edges (the strongest evidence on West African sites,
-where the signature is often only "Amen K." on the last line) with the page markup (JSON-LD,
-meta tags, theme byline elements), and removes the byline lines from the body.
+:func:`tag_bylines` gathers author candidates from every place the page states them — the
+body's edges (the strongest evidence on West African sites, where the signature is often only
+"Amen K." on the last line), the registry's selector, the page's metadata (JSON-LD, microdata,
+meta tags) and its visible byline markup (theme byline elements, author links) — and chooses
+by agreement: a person named in metadata is kept unless a desk account, an organisation or the
+outlet itself, and visible bylines add to it or, when they name someone else, correct it. An
+agency or outlet in the byline slot is a credit (``agencies``), never an author. It removes
+the byline lines from the body and records which evidence won.
 """
 
 from __future__ import annotations
@@ -11,15 +16,35 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
-from workers.stages.bylines.credits import parse_credit
+from workers.stages.bylines.credits import Credit, parse_credit
 from workers.stages.bylines.gazetteer import lookup_agency, name_key
 from workers.stages.bylines.lines import scan_body
 from workers.stages.bylines.markup import MarkupByline, markup_bylines
 from workers.stages.bylines.negatives import is_desk_account
 
-# Markup origins, most trusted first; persons come from the first origin that names any.
-ORIGIN_ORDER = ("selector", "jsonld", "element", "meta")
 PIECE_SEPARATOR = " | "
+# Where a candidate comes from, by family: the body's own lines and the registry's selector
+# are what the outlet printed for this article; metadata is what its CMS declares (sometimes
+# the account that uploaded the piece); visible markup is what the theme shows as the byline.
+BODY, SELECTOR = "body", "selector"
+METADATA = ("jsonld", "microdata", "meta")
+VISIBLE = ("element", "link")
+# Fields that hold nothing but author names: one word there is a name ("Heiko").
+NAME_FIELDS = frozenset({"jsonld", "microdata", "meta", "link"})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One candidate as read: ``origin`` (body, selector, jsonld, microdata, meta, element,
+    link), the raw ``text``, what it names, and ``verdict``: "author" (chosen), "credit" (an
+    agency or outlet kept), "agrees" (names only chosen people), "overruled" (its people lost
+    to other evidence), "desk" (a desk account or the outlet itself), "nothing" (no name)."""
+
+    origin: str
+    text: str
+    persons: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
+    verdict: str = "nothing"
 
 
 @dataclass(frozen=True)
@@ -30,33 +55,38 @@ class Bylines:
     origin outlets by short name ("APS", "AMAP", "L'Essor"). ``byline``: the raw byline text
     found, original spelling, pieces from several places joined with " | " (None when nothing
     was found). ``text``: the body with the byline/credit lines removed, nothing else.
+    ``authors_from`` / ``agencies_from``: the origins whose evidence gave them ("body",
+    "jsonld+element"…; None when empty). ``evidence``: every candidate with its verdict.
     """
 
     authors: list[str] = field(default_factory=list)
     agencies: list[str] = field(default_factory=list)
     byline: str | None = None
     text: str = ""
+    authors_from: str | None = None
+    agencies_from: str | None = None
+    evidence: tuple[Evidence, ...] = ()
 
 
-def _is_site_itself(agency: str, site_name: str | None) -> bool:
+def _is_site_itself(agency: str, site_name: str | None, host: str | None) -> bool:
     """The outlet crediting itself ("By Premium Times" on Premium Times) is no origin credit.
 
     A wire agency's own dispatches keep their agency: "(APS)" on aps.sn is reported.
     """
-    if not site_name:
+    if not site_name and not host:
         return False
-    site_agency = lookup_agency(site_name)
+    site_agency = lookup_agency(site_name) if site_name else None
     if site_agency is not None and site_agency.short == agency:
         return site_agency.kind != "agency"
     known = lookup_agency(agency)
-    return (known is None or known.kind != "agency") and is_desk_account(agency, site_name)
+    return (known is None or known.kind != "agency") and is_desk_account(agency, site_name, host)
 
 
 def _safe_markup(
-    html: str | HtmlElement, title: str | None, selector: str | None
+    page: str | HtmlElement, title: str | None, selector: str | None
 ) -> list[MarkupByline]:
     try:
-        return markup_bylines(html, title=title, byline_selector=selector)
+        return markup_bylines(page, title=title, byline_selector=selector)
     except RecursionError:
         # Pathologically deep pages: the body's own signature lines still count.
         return []
@@ -70,6 +100,90 @@ def _add_piece(pieces: list[str], piece: str) -> None:
     pieces.append(piece)
 
 
+@dataclass
+class _Reading:
+    """A markup candidate read as a credit."""
+
+    found: MarkupByline
+    credit: Credit
+
+
+def _read(found: MarkupByline, site_name: str | None, host: str | None) -> _Reading:
+    credit = parse_credit(found.text, site_name=site_name, host=host,
+                          single_names=found.origin in NAME_FIELDS)
+    if found.kind == "organization" and credit.persons:
+        # Declared an organisation: an outlet or agency credited, never a person.
+        if not is_desk_account(found.text, site_name, host):
+            credit.agencies.append(found.text)
+        credit.persons = []
+    if found.origin in NAME_FIELDS and credit.leftover and not credit.marked:
+        credit.persons = []  # "Vielen Dank den Piraten": a sentence, not a name field's value
+    return _Reading(found, credit)
+
+
+def _keys(names: list[str]) -> set[str]:
+    return {name_key(name) for name in names}
+
+
+# More separate bylines than this in one origin is a list of other articles' bylines.
+MAX_BYLINE_ELEMENTS = 3
+
+
+def _first_with_persons(readings: list[_Reading], origins: tuple[str, ...]) -> list[_Reading]:
+    """The readings of the first origin (in ``origins`` order) that names any person; of a
+    longer list than one article's byline, the first only (the one nearest the headline)."""
+    for origin in origins:
+        chosen = [r for r in readings if r.found.origin == origin and r.credit.persons]
+        if len(chosen) > MAX_BYLINE_ELEMENTS:
+            return chosen[:1]
+        if chosen:
+            return chosen
+    return []
+
+
+def _persons(readings: list[_Reading]) -> list[str]:
+    names: list[str] = []
+    for reading in readings:
+        names.extend(person for person in reading.credit.persons if person not in names)
+    return names
+
+
+def _choose(
+    body_persons: list[str], readings: list[_Reading]
+) -> tuple[list[str], list[_Reading], list[str]]:
+    """(authors, the markup readings that gave them, origins that gave them)."""
+    selector = [r for r in readings if r.found.origin == SELECTOR and r.credit.persons]
+    metadata = _first_with_persons(readings, METADATA)
+    visible = _first_with_persons(readings, VISIBLE)
+    strong = [*body_persons, *_persons(selector)]
+    if strong:
+        used = list(selector)
+        origins = ([BODY] if body_persons else []) + ([SELECTOR] if selector else [])
+        authors = list(dict.fromkeys(strong))
+        for group in (metadata, visible):
+            # co-authors of a byline that agrees with the printed one
+            if group and _keys(_persons(group)) & _keys(authors):
+                authors.extend(p for p in _persons(group) if name_key(p) not in _keys(authors))
+                used.extend(group)
+                origins.append(group[0].found.origin)
+        return authors, used, origins
+    declared, shown = _persons(metadata), _persons(visible)
+    if declared and shown:
+        if _keys(declared) & _keys(shown):
+            authors = declared + [p for p in shown if name_key(p) not in _keys(declared)]
+            return authors, [*metadata, *visible], [metadata[0].found.origin,
+                                                    visible[0].found.origin]
+        if any(r.credit.marked for r in visible):
+            # a printed "By …" naming someone else corrects the CMS's account
+            return shown, visible, [visible[0].found.origin]
+        return declared, metadata, [metadata[0].found.origin]
+    if declared:
+        return declared, metadata, [metadata[0].found.origin]
+    if shown:
+        return shown, visible, [visible[0].found.origin]
+    return [], [], []
+
+
 def tag_bylines(
     html: str | HtmlElement,
     text: str,
@@ -77,47 +191,56 @@ def tag_bylines(
     title: str | None = None,
     site_name: str | None = None,
     byline_selector: str | None = None,
+    host: str | None = None,
 ) -> Bylines:
     """Fill authors, agencies and byline from the page and the cleaned body ``text``.
 
     ``html`` is the page's document tree as parsed by the cleaning stage (unmodified), or its
-    HTML text, parsed here.
-    ``text`` is the cleaning stage's body (paragraphs separated by blank lines) with its
-    signature and credit lines still in it; ``site_name`` is the outlet's own name (never an
-    author or a credited agency of its own pages' markup); ``byline_selector`` is the
-    registry's per-source CSS selector for the byline element, trusted first.
+    HTML text, parsed here. ``text`` is the cleaning stage's body (paragraphs separated by
+    blank lines) with its signature and credit lines still in it; ``site_name`` and ``host``
+    name the outlet itself (never an author or a credited agency of its own pages);
+    ``byline_selector`` is the registry's per-source CSS selector for the byline element.
     """
-    scan = scan_body(text or "", site_name=site_name, title=title)
-    authors = list(scan.persons)
-    agencies = [agency for agency in scan.agencies if not _is_site_itself(agency, site_name)]
+    scan = scan_body(text or "", site_name=site_name, title=title, host=host)
+    agencies = [a for a in scan.agencies if not _is_site_itself(a, site_name, host)]
+    agency_origins = [BODY] if agencies else []
     pieces = list(scan.pieces)
 
-    markup_persons: dict[str, list[tuple[str, list[str]]]] = {}
-    for found in _safe_markup(html if html is not None else "", title, byline_selector):
-        credit = parse_credit(found.text, site_name=site_name)
-        new_agencies = [
-            agency for agency in credit.agencies
-            if agency not in agencies and not _is_site_itself(agency, site_name)
-        ]
+    readings = [_read(found, site_name, host)
+                for found in _safe_markup(html if html is not None else "", title,
+                                          byline_selector)]
+    authors, used, origins = _choose(list(scan.persons), readings)
+    used_ids = {id(reading) for reading in used}
+    author_keys = _keys(authors)
+    evidence = [Evidence(BODY, piece) for piece in scan.pieces]
+    for reading in readings:
+        credit = reading.credit
+        new_agencies = [a for a in credit.agencies
+                        if a not in agencies and not _is_site_itself(a, site_name, host)]
         if new_agencies:
             agencies.extend(new_agencies)
-            _add_piece(pieces, found.text)
-        if credit.persons:
-            markup_persons.setdefault(found.origin, []).append((found.text, credit.persons))
-
-    if not authors:
-        for origin in ORIGIN_ORDER:
-            if origin in markup_persons:
-                for raw, persons in markup_persons[origin]:
-                    authors.extend(person for person in persons if person not in authors)
-                    _add_piece(pieces, raw)
-                break
+            agency_origins.append(reading.found.origin)
+            _add_piece(pieces, reading.found.text)
+        if id(reading) in used_ids:
+            verdict = "author"
+            _add_piece(pieces, reading.found.text)
+        elif credit.persons:
+            verdict = "agrees" if _keys(credit.persons) <= author_keys else "overruled"
+        elif credit.agencies:
+            verdict = "credit"
+        else:
+            verdict = "desk" if credit.desk else "nothing"
+        evidence.append(Evidence(reading.found.origin, reading.found.text,
+                                 tuple(credit.persons), tuple(credit.agencies), verdict))
 
     return Bylines(
         authors=_unique_names(authors),
         agencies=list(dict.fromkeys(agencies)),
         byline=PIECE_SEPARATOR.join(pieces) if pieces else None,
         text=scan.text,
+        authors_from="+".join(dict.fromkeys(origins)) or None,
+        agencies_from="+".join(dict.fromkeys(agency_origins)) or None,
+        evidence=tuple(evidence),
     )
 
 
