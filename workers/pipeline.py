@@ -28,6 +28,7 @@ from typing import Literal
 
 import redis.exceptions
 import sqlalchemy.exc
+from billiard.exceptions import SoftTimeLimitExceeded
 
 from storage.db import Store, StoreError
 from storage.processed import save_processed
@@ -66,6 +67,10 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
+
+# Raised into a stage from outside to stop it: the worker's soft time limit (Celery raises it
+# wherever the page happens to be). The task layer retries, then records ``time_limit``.
+INTERRUPTIONS: tuple[type[BaseException], ...] = (SoftTimeLimitExceeded,)
 
 # A page that trips a limit of a parser (nesting too deep, too big) trips it again: a
 # permanent failure of that page, not a bug of ours.
@@ -147,7 +152,7 @@ def process_page(
     except StageError as exc:
         log.info("failed %s: %s", page.url, exc)
         return _fail(store, page, page_id, run_id, exc.stage, exc.reason, exc.detail or None)
-    except TRANSIENT_ERRORS:
+    except (*TRANSIENT_ERRORS, *INTERRUPTIONS):
         raise
     except PAGE_LIMIT_ERRORS as exc:
         log.warning("failed %s: %s hit %r", page.url, stage, exc)

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import select
 
 from kibaru.settings import Settings
@@ -72,3 +73,22 @@ def test_a_stage_bug_is_logged_with_its_traceback_and_kept_on_the_failed_page(
     assert "in assign" in failure.error  # the frame where it was raised
     assert [states[i] for i in page_ids] == ["stored", "failed", "stored"]
     assert bugs == {"aps": 1}
+
+
+class _InterruptedDedup(Deduplicator):
+    def assign(self, record: Any) -> Any:
+        raise SoftTimeLimitExceeded()
+
+
+def test_the_soft_time_limit_is_not_a_bug_it_reaches_the_task_layer(sqlite_store: Store) -> None:
+    real = open_dedup(Settings(database_url="sqlite://"), sqlite_store)
+    page = _page("slow")
+    page_id = save_fetched_page(sqlite_store, page, None)
+    with pytest.raises(SoftTimeLimitExceeded):
+        process_page(
+            page, store=sqlite_store, dedup=_InterruptedDedup(sqlite_store, real.rules),
+            source=None, page_id=page_id,
+        )
+    with sqlite_store.session() as session:
+        assert session.scalars(select(FailedPage)).all() == []
+        assert session.get(Page, page_id).state == "pending"  # the task layer retries it
