@@ -8,7 +8,7 @@ and cannot double count a page processed twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from storage.models import CrawlRun, FailedPage, Page, utcnow
 
 BATCH = 500
+# Called with a run's counts by outcome (outcome_counts) while it is processed.
+Progress = Callable[[dict[str, int]], None]
 
 
 def claim_run(session: Session, run_id: int, sources: list[str]) -> None:

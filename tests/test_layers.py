@@ -1,5 +1,6 @@
 """Imports run one way, down the layers of docs/design.md ("Layers"): no module imports from a
-layer above its own, and every module of the project belongs to a layer.
+layer above its own, every module of the project belongs to a layer, and no modules import
+each other in a circle (so that the files of a page's path read in order).
 
 Every import counts, also those inside functions (loaded late for speed) and those under
 ``TYPE_CHECKING``: a late import is still a dependency.
@@ -104,6 +105,52 @@ def violations(
     return problems
 
 
+def import_graph(root: Path, packages: tuple[str, ...] = PACKAGES) -> dict[str, set[str]]:
+    """Each project module and the project modules it imports (a name imported from a module
+    counts as that module; a module's own parent packages are left out)."""
+    paths = {
+        module_name(path, root): path
+        for package in packages
+        for path in sorted((root / package).rglob("*.py"))
+    }
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        targets = set()
+        for _, name in imported_modules(path, packages):
+            while name and name not in paths:
+                name = name.rpartition(".")[0]
+            if name and name != module and not module.startswith(name + "."):
+                targets.add(name)
+        graph[module] = targets
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or through others (sorted)."""
+    found = []
+    reaches = {module: _reachable(graph, module) for module in graph}
+    seen: set[str] = set()
+    for module in sorted(graph):
+        if module in seen:
+            continue
+        group = sorted(other for other in reaches[module] if module in reaches[other])
+        if group:
+            seen.update(group)
+            found.append(group)
+    return found
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    found: set[str] = set()
+    todo = list(graph[start])
+    while todo:
+        module = todo.pop()
+        if module not in found:
+            found.add(module)
+            todo.extend(graph.get(module, ()))
+    return found
+
+
 def test_no_module_imports_from_a_layer_above_its_own() -> None:
     problems = violations(ROOT)
     assert not problems, "imports against the layers of docs/design.md:\n" + "\n".join(problems)
@@ -133,3 +180,21 @@ def test_the_check_sees_an_upward_import_a_late_one_and_a_module_in_no_layer(
         "storage/models.py:1: storage.models (storage) imports workers.stages.page (stages)",
         "oddity/__init__.py: oddity is in no layer (add it to docs/design.md)",
     ]
+
+
+def test_no_modules_import_each_other_in_a_circle() -> None:
+    found = circles(import_graph(ROOT))
+    assert not found, "modules that import each other (one of them must not): " + "; ".join(
+        " <-> ".join(group) for group in found
+    )
+
+
+def test_the_circle_check_sees_a_late_import_back(tmp_path: Path) -> None:
+    (tmp_path / "workers").mkdir()
+    (tmp_path / "workers" / "__init__.py").write_text("")
+    (tmp_path / "workers" / "ingest.py").write_text("def f():\n    from workers import embedded\n")
+    (tmp_path / "workers" / "embedded.py").write_text("from workers.ingest import Progress\n")
+    (tmp_path / "workers" / "pipeline.py").write_text("from workers.embedded import x\n")
+    graph = import_graph(tmp_path, ("workers",))
+    assert graph["workers.pipeline"] == {"workers.embedded"}
+    assert circles(graph) == [["workers.embedded", "workers.ingest"]]

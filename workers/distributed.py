@@ -27,6 +27,7 @@ import sqlalchemy.exc
 from kibaru.settings import Settings
 from storage.db import Store
 from storage.runs import (
+    Progress,
     outcome_counts,
     page_state_counts,
     page_state_counts_for,
@@ -34,7 +35,6 @@ from storage.runs import (
     pending_page_ids,
 )
 from workers.app import PROCESS_BATCH_TASK, PROCESS_TASK, configure
-from workers.ingest import Progress
 from workers.page_rows import save_fetched_page
 from workers.stages.page import FetchedPage
 

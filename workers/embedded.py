@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from storage.db import Store
-from storage.runs import outcome_counts, page_state_counts
-from workers.ingest import Progress
+from storage.runs import Progress, outcome_counts, page_state_counts
 from workers.page_rows import save_fetched_page
 from workers.pipeline import process_page
 from workers.sources import SourceCatalog

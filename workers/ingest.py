@@ -12,14 +12,12 @@ selectors) from there, never from the registry, so that workers need no registry
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
 from kibaru.settings import Settings
 from storage.db import Store
+from storage.runs import Progress
 from workers.stages.page import FetchedPage
-
-Progress = Callable[[dict[str, int]], None]
 
 
 class Ingestor(Protocol):

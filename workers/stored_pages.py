@@ -15,8 +15,7 @@ from sqlalchemy import Row
 
 from kibaru.settings import Settings
 from storage.db import Store
-from storage.runs import assign_pages_to_run, outcome_counts, page_state_counts
-from workers.ingest import Progress
+from storage.runs import Progress, assign_pages_to_run, outcome_counts, page_state_counts
 from workers.page_rows import fetched_page, load_stored_page
 from workers.pipeline import process_page
 from workers.sources import SourceCatalog
