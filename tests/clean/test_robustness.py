@@ -182,3 +182,15 @@ def test_future_fetch_clock_is_respected() -> None:
     fetched = datetime(2025, 6, 1, tzinfo=UTC)
     result = clean_page(page(html.encode(), fetched_at=fetched))
     assert result.published_at == datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
+
+
+def test_a_control_byte_in_the_markup_next_to_furniture_is_no_crash() -> None:
+    # The parser keeps the byte in a tail text; removing the menu before it moves that text.
+    html = (
+        '<html><body><div class="menu"><a href="/">Accueil</a></div>\x01 suite'
+        f"<article><h1>Titre de l'article</h1><p>{PARAGRAPH}</p>"
+        f"<p>Le texte sera examiné la semaine prochaine. {PARAGRAPH}</p></article></body></html>"
+    )
+    result = clean_or_reason(html.encode())
+    assert isinstance(result, CleanedPage)
+    assert "\x01" not in result.text

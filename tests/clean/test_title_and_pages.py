@@ -150,3 +150,31 @@ def test_language_is_detected_from_the_body(text: str, language: str) -> None:
     assert (
         clean_page(_page("https://site.example/x/un-article-de-test/", html)).language == language
     )
+
+
+_SIDEBAR_MEDIA = (
+    '<aside class="sidebar">' + '<img src="/pub.jpg">' * 8
+    + '<iframe src="https://www.youtube.com/embed/clip"></iframe></aside>'
+)  # fmt: skip
+
+
+def test_a_short_article_beside_a_sidebar_full_of_media_is_an_article() -> None:
+    # Media are counted in the article's region: the sidebar's images and videos are not it.
+    html = (
+        f"<html><body><article><h1>Le budget rural adopté</h1><p>{PARAGRAPH}</p>"
+        "<p>Les travaux commenceront en mars dans trois régions, selon le ministère des "
+        "Infrastructures.</p></article>" + _SIDEBAR_MEDIA + "</body></html>"
+    )
+    result = clean_page(_page("https://site.example/politique/le-budget-rural-adopte/", html))
+    assert result.title == "Le budget rural adopté"
+    assert "travaux commenceront" in result.text
+
+
+def test_a_gallery_is_still_a_gallery_when_its_images_are_in_the_article() -> None:
+    html = (
+        "<html><body><article><h1>En images : le sommet</h1>" + '<img src="/a.jpg">' * 8
+        + f"<p>{PARAGRAPH}</p></article></body></html>"
+    )  # fmt: skip
+    with pytest.raises(PageRejected) as caught:
+        clean_page(_page("https://site.example/societe/en-images-le-sommet/", html))
+    assert caught.value.reason == "gallery_page"

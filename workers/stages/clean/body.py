@@ -17,6 +17,7 @@ from trafilatura import bare_extraction
 
 from workers.stages.clean.boilerplate import is_furniture
 from workers.stages.clean.datetext import fold
+from workers.stages.clean.evidence import Candidate, Choice
 from workers.stages.clean.htmltree import select, text_of
 from workers.stages.clean.paragraphs import Paragraph, paragraphs_of
 from workers.stages.clean.textnorm import normalise_line
@@ -61,14 +62,17 @@ def _inside_furniture(element: HtmlElement) -> bool:
     return any(is_furniture(ancestor) for ancestor in element.iterancestors())
 
 
-def find_containers(tree: HtmlElement, selectors: tuple[str, ...]) -> list[HtmlElement]:
-    """Body containers of the first selector that matches outside furniture (outermost only)."""
+def find_containers(
+    tree: HtmlElement, selectors: tuple[str, ...]
+) -> tuple[str | None, list[HtmlElement]]:
+    """The first selector that matches outside furniture, with its containers (outermost
+    only); ``(None, [])`` when none does."""
     for selector in selectors:
         found = [el for el in select(tree, selector) if not _inside_furniture(el)]
         outermost = [el for el in found if not any(other in found for other in el.iterancestors())]
         if outermost and any(text_of(el) for el in outermost):
-            return outermost
-    return []
+            return selector, outermost
+    return None, []
 
 
 def _drop_in_container(container: HtmlElement) -> None:
@@ -124,9 +128,103 @@ def body_by_trafilatura(tree: HtmlElement, address: str, title: str | None) -> l
         return []
     paragraphs: list[Paragraph] = []
     for child in body:
-        rows = list(child.iter("item", "row")) or [child]
-        for row in rows:
-            text = normalise_line(" ".join(row.itertext()))
-            if text:
-                paragraphs.append(Paragraph(text, 0, str(child.tag)))
+        _output_blocks(child, paragraphs)
     return _keep_prose(paragraphs, title)
+
+
+# trafilatura's output elements that hold paragraphs of their own.
+_OUTPUT_BLOCKS = frozenset({"p", "head", "list", "item", "table", "row", "quote", "div", "code"})
+
+
+def _output_blocks(element: object, out: list[Paragraph]) -> None:
+    """The paragraphs of one element of trafilatura's output: a block holding blocks gives its
+    own text, each inner block and the text between them, in order (a ``div`` holding a
+    whole article, two list items among its paragraphs, keeps everything)."""
+    children = [child for child in element if getattr(child, "tag", None) in _OUTPUT_BLOCKS]  # type: ignore[attr-defined]
+    tag = str(getattr(element, "tag", ""))
+    if not children:
+        _emit(" ".join(element.itertext()), tag, out)  # type: ignore[attr-defined]
+        return
+    _emit(element.text or "", tag, out)  # type: ignore[attr-defined]
+    for child in element:  # type: ignore[attr-defined]
+        if child in children:
+            _output_blocks(child, out)
+        else:
+            _emit(" ".join(child.itertext()), tag, out)
+        _emit(child.tail or "", tag, out)
+
+
+def _emit(raw: str, tag: str, out: list[Paragraph]) -> None:
+    text = normalise_line(raw)
+    if text:
+        out.append(Paragraph(text, 0, tag))
+
+
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?…»”\"')\]]\s*$")
+# Paragraphs of at least this many words that end a sentence count as prose.
+_PROSE_WORDS = 8
+# Both texts must hold this share of what they have in common for them to agree.
+AGREEMENT = 0.6
+# Without agreement, the general extractor replaces a container only with this much more
+# prose: its paragraphs are coarser (a menu glued to a paragraph reads as prose).
+PROSE_MARGIN = 1.5
+
+
+def _shingles(paragraphs: list[str]) -> set[tuple[str, ...]]:
+    words = _WORD.findall(" ".join(paragraphs).casefold())
+    return {tuple(words[i : i + 4]) for i in range(max(0, len(words) - 3))}
+
+
+def prose_words(paragraphs: list[str]) -> int:
+    """Words in paragraphs that read as prose (long enough, ending a sentence)."""
+    total = 0
+    for paragraph in paragraphs:
+        words = len(paragraph.split())
+        if words >= _PROSE_WORDS and _SENTENCE_END.search(paragraph):
+            total += words
+    return total
+
+
+def agreement(first: list[str], second: list[str]) -> tuple[float, float]:
+    """(share of ``first``'s 4-word shingles in ``second``, share of ``second``'s in ``first``)."""
+    a, b = _shingles(first), _shingles(second)
+    if not a or not b:
+        return 0.0, 0.0
+    common = len(a & b)
+    return common / len(a), common / len(b)
+
+
+def choose_body(
+    from_containers: list[str], from_extractor: list[str], container_origin: str | None
+) -> Choice:
+    """The body paragraphs: the container's when its text agrees with the general extractor's,
+    else the candidate with more prose.
+
+    Agreement is both ways (each holds at least :data:`AGREEMENT` of the other's 4-word
+    shingles): a container that holds only a teaser, or the teaser and the comments, does not
+    agree. Without agreement, prose decides: words in paragraphs long enough to be sentences,
+    so a list of links or captions loses to the article; the extractor needs
+    :data:`PROSE_MARGIN` times the container's prose to win. An outlet's own rule is trusted.
+    """
+    container = Candidate(from_containers, container_origin or "container")
+    extractor = Candidate(from_extractor, "trafilatura")
+    candidates = tuple(c for c in (container, extractor) if c.value)
+    if not from_containers:
+        if not from_extractor:
+            return Choice([], None, "no body found", ())
+        reason = "no body container matched" if container_origin is None else "container empty"
+        return Choice(from_extractor, "trafilatura", reason, candidates)
+    if not from_extractor or (container_origin or "").startswith("rule:"):
+        reason = "the outlet's rule" if from_extractor else "the general extractor found nothing"
+        return Choice(from_containers, container.origin, reason, candidates)
+    in_extractor, in_container = agreement(from_containers, from_extractor)
+    shares = f"{in_extractor:.2f}/{in_container:.2f} of their shingles shared"
+    if in_extractor >= AGREEMENT and in_container >= AGREEMENT:
+        return Choice(from_containers, container.origin, f"agrees with trafilatura ({shares})",
+                      candidates)  # fmt: skip
+    prose = prose_words(from_containers), prose_words(from_extractor)
+    winner = container if PROSE_MARGIN * prose[0] >= prose[1] else extractor
+    return Choice(winner.value, winner.origin,
+                  f"no agreement ({shares}); more prose ({prose[0]} vs {prose[1]} words)",
+                  candidates)  # fmt: skip

@@ -156,14 +156,35 @@ def _protected(anchors: Iterable[HtmlElement]) -> set[HtmlElement]:
     return kept
 
 
+# A paragraph this long is prose, not a teaser or a caption.
+_PROSE_PARAGRAPH_WORDS = 40
+
+
+def _prose_holders(tree: HtmlElement) -> set[HtmlElement]:
+    """Elements holding most of the page's long paragraphs (at least two): whatever their
+    class names say ("content-with-sidebar", "elementor-widget…"), they hold the article."""
+    long_paragraphs = [
+        p for p in tree.iter("p") if len(p.text_content().split()) >= _PROSE_PARAGRAPH_WORDS
+    ]
+    if len(long_paragraphs) < 2:
+        return set()
+    held: dict[HtmlElement, int] = {}
+    for paragraph in long_paragraphs:
+        for ancestor in paragraph.iterancestors():
+            held[ancestor] = held.get(ancestor, 0) + 1
+    return {element for element, count in held.items() if 2 * count > len(long_paragraphs)}
+
+
 def strip_furniture(
     tree: HtmlElement, selectors: Iterable[str], anchors: Iterable[HtmlElement]
 ) -> None:
     """Remove never-text tags, the given drop selectors and furniture-named elements.
 
-    ``anchors`` (headline, body container) and their ancestors are never removed.
+    ``anchors`` (headline, body container) and their ancestors are never removed, nor a
+    furniture-named element that holds most of the page's long paragraphs.
     """
     keep = _protected(anchors)
+    holders = _prose_holders(tree)
     doomed: list[HtmlElement] = [el for el in tree.iter(*NEVER_TEXT_TAGS) if el not in keep]
     for selector in selectors:
         doomed.extend(el for el in select(tree, selector) if el not in keep)
@@ -175,6 +196,7 @@ def strip_furniture(
             and element.tag not in _WRAPPER_TAGS
             and element not in keep
             and is_furniture(element)
+            and element not in holders
         ):
             doomed.append(element)
     for element in doomed:

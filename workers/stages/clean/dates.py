@@ -1,10 +1,11 @@
-"""The publication date: structured metadata first, then the page's own date line.
+"""The publication date: candidates from every source of evidence, checked against each other.
 
 Order of trust: the outlet's date selector, the page's JSON-LD article ``datePublished``,
 publication meta tags, the date discovery found (news sitemap), the theme's date element,
 a labelled date in the visible text ("Publié le …", "Published on …", "Publicado em …"),
 a date in the URL, and last htmldate. "Mis à jour"/"updated" dates and dates in the future
-(after the fetch) are never taken: a related article's date or a typo must not win.
+(after the fetch) are never taken: a related article's date or a typo must not win; a date
+the URL contradicts gives way to one it confirms (see :func:`choose_published_at`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import chain
 
 from htmldate import find_date
 from lxml.html import HtmlElement
@@ -24,6 +24,7 @@ from workers.stages.clean.datetext import (
     is_update,
     parse_machine_date,
 )
+from workers.stages.clean.evidence import Candidate, Choice
 from workers.stages.clean.htmltree import class_tokens, select, text_of
 from workers.stages.clean.metadata import PageMetadata
 
@@ -102,18 +103,21 @@ def _looks_machine(value: str) -> bool:
     return re.match(r"\s*\d{4}-\d{2}-\d{2}", value) is not None or "," in value[:5]
 
 
-def _structured(metadata: PageMetadata, context: DateContext) -> Iterator[datetime | None]:
+Dated = tuple[str, datetime | None]  # (origin, value)
+
+
+def _structured(metadata: PageMetadata, context: DateContext) -> Iterator[Dated]:
     offset = context.offset_hours
     article = metadata.article_jsonld or {}
     for key in ("datePublished", "dateCreated"):
         value = article.get(key)
         if isinstance(value, str):
-            yield parse_machine_date(value, offset)
+            yield f"jsonld:{key}", parse_machine_date(value, offset)
     for key in PUBLICATION_META:
         if key in metadata.meta:
-            yield parse_machine_date(metadata.meta[key], offset)
+            yield f"meta:{key}", parse_machine_date(metadata.meta[key], offset)
     if context.hint:
-        yield parse_machine_date(context.hint, offset)
+        yield "discovery", parse_machine_date(context.hint, offset)
 
 
 def _visible(
@@ -121,27 +125,33 @@ def _visible(
     selectors: tuple[str, ...],
     loose_selectors: tuple[str, ...],
     context: DateContext,
-) -> Iterator[datetime | None]:
+) -> Iterator[Dated]:
     offset = context.offset_hours
     for selector in selectors:
         for element in select(tree, selector):
-            yield _from_element(element, offset)
+            yield f"element:{selector}", _from_element(element, offset)
     body = tree.find("body")
     text = text_of(body if body is not None else tree)
     for found in find_dates(text, offset):
         if is_labelled_publication(found) and _STRONG_LABEL.search(found.before):
-            yield found.value
+            yield "text:labelled", found.value
     # Loose class names (".date") also mark the dates of teasers left on the page, so they
     # count only after a labelled "Publié le …".
     for selector in loose_selectors:
         for element in select(tree, selector):
-            yield _from_element(element, offset)
-    match = _URL_DATE.search(context.address)
-    if match:
-        day = int(match.group("day") or 1)
-        yield parse_machine_date(
-            f"{match.group('year')}-{int(match.group('month')):02d}-{day:02d}", offset
-        )
+            yield f"loose:{selector}", _from_element(element, offset)
+
+
+def _url_date(address: str, offset: float) -> tuple[datetime | None, bool]:
+    """The date in the address (``/2025/02/06/``, ``/2025/02/``) and whether it names the day."""
+    match = _URL_DATE.search(address)
+    if not match:
+        return None, False
+    day = int(match.group("day") or 1)
+    value = parse_machine_date(
+        f"{match.group('year')}-{int(match.group('month')):02d}-{day:02d}", offset
+    )
+    return value, match.group("day") is not None
 
 
 def _htmldate(tree: HtmlElement, context: DateContext) -> datetime | None:
@@ -149,12 +159,102 @@ def _htmldate(tree: HtmlElement, context: DateContext) -> datetime | None:
         found = find_date(
             tree,
             original_date=True,
-            extensive_search=False,
+            extensive_search=True,
             max_date=context.fetched_at.strftime("%Y-%m-%d"),
         )
     except Exception:  # htmldate raises assorted errors on odd trees; it is only a fallback
         return None
     return parse_machine_date(found, context.offset_hours) if found else None
+
+
+def _consistent(value: datetime, url_date: datetime, names_day: bool) -> bool:
+    """Within a day of the URL's date (time zones), or in its month when it names no day."""
+    if names_day:
+        return abs((value.date() - url_date.date()).days) <= 1
+    return (value.year, value.month) == (url_date.year, url_date.month)
+
+
+def choose_published_at(
+    tree: HtmlElement,
+    metadata: PageMetadata,
+    family_selectors: tuple[str, ...],
+    context: DateContext,
+    loose_selectors: tuple[str, ...] = (),
+) -> Choice:
+    """The publication date (tz-aware) among the page's date candidates.
+
+    Candidates, most trusted first: the outlet's date selector, JSON-LD ``datePublished``,
+    publication meta tags, the date discovery found, the theme's date elements, a labelled
+    "Publié le …", loose date classes, the date in the URL, and htmldate's extensive reading
+    of the page when none of these gives one (``tree`` has its furniture removed, so the dates
+    of related-article widgets are gone).
+    Set aside: dates in the future (after the fetch), before 1990, and a visible date that is
+    the fetch day when the metadata give another (the day's date printed in a site header).
+    The first candidate left wins, unless the URL names a date it contradicts: then the first
+    candidate consistent with the URL wins, else the URL's own date when it names the day.
+    """
+    latest = context.fetched_at + _CLOCK_SLACK
+    offset = context.offset_hours
+    rule = (context.rule_selector,) if context.rule_selector else ()
+    gathered: list[Dated] = [
+        (f"rule:{selector}", _from_element(el, offset))
+        for selector in rule
+        for el in select(tree, selector)
+    ]
+    gathered.extend(_structured(metadata, context))
+    structured_days = {
+        value.date()
+        for origin, value in gathered
+        if value is not None and origin.startswith(("jsonld:", "meta:"))
+    }
+    gathered.extend(_visible(tree, family_selectors, loose_selectors, context))
+    url_date, names_day = _url_date(context.address, offset)
+    if url_date is not None:
+        gathered.append(("url", url_date))
+
+    considered: list[Candidate] = []
+    plausible: list[tuple[str, datetime]] = []
+    fetch_day = context.fetched_at.date()
+    for origin, value in gathered:
+        if value is None:
+            continue
+        note = ""
+        if value > latest:
+            note = "in the future"
+        elif value < datetime(1990, 1, 1, tzinfo=value.tzinfo):
+            note = "before 1990"
+        elif (
+            origin.split(":")[0] in ("element", "loose", "text")
+            and value.date() == fetch_day
+            and structured_days
+            and fetch_day not in structured_days
+        ):
+            note = "the fetch day, where the metadata give another (a site header's date)"
+        considered.append(Candidate(value.isoformat(), origin, note))
+        if not note and all(value != seen for _, seen in plausible):
+            plausible.append((origin, value))
+    if not plausible:
+        fallback = _htmldate(tree, context)
+        if fallback is not None and fallback <= latest:
+            considered.append(Candidate(fallback.isoformat(), "htmldate"))
+            return Choice(fallback, "htmldate", "no other candidate", tuple(considered))
+        return Choice(None, None, "no date found", tuple(considered))
+
+    origin, value = plausible[0]
+    if url_date is None or origin == "url" or _consistent(value, url_date, names_day):
+        reason = "most trusted evidence"
+        if url_date is not None and origin != "url":
+            reason += ", consistent with the URL's date"
+        return Choice(value, origin, reason, tuple(considered))
+    for other_origin, other in plausible[1:]:
+        if other_origin != "url" and _consistent(other, url_date, names_day):
+            return Choice(other, other_origin,
+                          f"{origin} contradicts the URL's date; this agrees with it",
+                          tuple(considered))  # fmt: skip
+    if names_day:
+        return Choice(url_date, "url", f"{origin} contradicts the URL's date", tuple(considered))
+    return Choice(value, origin, "most trusted evidence (the URL names only a month)",
+                  tuple(considered))  # fmt: skip
 
 
 def find_published_at(
@@ -164,28 +264,6 @@ def find_published_at(
     context: DateContext,
     loose_selectors: tuple[str, ...] = (),
 ) -> datetime | None:
-    """The publication date (tz-aware), or None; ``tree`` has its furniture removed."""
-    latest = context.fetched_at + _CLOCK_SLACK
-    rule = (context.rule_selector,) if context.rule_selector else ()
-    rule_dates = _visible_elements(tree, rule, context.offset_hours)
-    candidates = chain(
-        rule_dates,
-        _structured(metadata, context),
-        _visible(tree, family_selectors, loose_selectors, context),
-    )
-    for candidate in candidates:
-        if (
-            candidate is not None
-            and datetime(1990, 1, 1, tzinfo=candidate.tzinfo) <= candidate <= latest
-        ):
-            return candidate
-    fallback = _htmldate(tree, context)
-    if fallback is not None and fallback <= latest:
-        return fallback
-    return None
-
-
-def _visible_elements(
-    tree: HtmlElement, selectors: tuple[str, ...], offset: float
-) -> list[datetime | None]:
-    return [_from_element(el, offset) for selector in selectors for el in select(tree, selector)]
+    """The publication date (tz-aware), or None (see :func:`choose_published_at`)."""
+    value = choose_published_at(tree, metadata, family_selectors, context, loose_selectors).value
+    return value if isinstance(value, datetime) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import lxml.html
@@ -53,18 +54,22 @@ def select_first(root: HtmlElement, selectors: list[str] | tuple[str, ...]) -> H
     return None
 
 
+# Control characters the parser lets through but lxml refuses in a text it is given.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def remove(element: HtmlElement) -> None:
     """Remove an element but keep its tail text (the text after it belongs to its parent)."""
     parent = element.getparent()
     if parent is None:
         return
-    tail = element.tail
+    tail = _NOT_XML_TEXT.sub("", element.tail or "")
     if tail and tail.strip():
         previous = element.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + tail
+            previous.tail = _NOT_XML_TEXT.sub("", previous.tail or "") + tail
         else:
-            parent.text = (parent.text or "") + tail
+            parent.text = _NOT_XML_TEXT.sub("", parent.text or "") + tail
     parent.remove(element)
 
 

@@ -104,15 +104,32 @@ def reject_by_description(metadata: PageMetadata) -> None:
                 raise PageRejected("clean", reason, f"the page's JSON-LD type is {kind}")
 
 
-def count_media(tree: HtmlElement) -> tuple[int, int]:
-    """(video players, images) on the page, counted before furniture is removed."""
-    videos = sum(1 for _ in tree.iter("video", "amp-video", "amp-youtube"))
-    videos += sum(
-        1
-        for frame in tree.iter("iframe", "amp-iframe")
-        if _VIDEO_HOSTS.search(frame.get("src") or "")
-    )
-    images = sum(1 for _ in tree.iter("img", "amp-img"))
+_ARTICLE_TAGS = frozenset({"article", "main"})
+
+
+def article_region(tree: HtmlElement, headline: HtmlElement | None) -> HtmlElement:
+    """The element holding the article: the ``<article>``/``<main>`` (or schema.org Article)
+    around the headline, else the page's only ``<article>``, else the whole page."""
+    if headline is not None:
+        for ancestor in headline.iterancestors():
+            if ancestor.tag in _ARTICLE_TAGS or "Article" in (ancestor.get("itemtype") or ""):
+                return ancestor
+    articles = list(tree.iter("article"))
+    return articles[0] if len(articles) == 1 else tree
+
+
+def count_media(regions: list[HtmlElement]) -> tuple[int, int]:
+    """(video players, images) in the article's region, counted before furniture is removed:
+    the sidebars and ads of a short article's page do not make it a gallery or a video."""
+    videos = images = 0
+    for region in regions:
+        videos += sum(1 for _ in region.iter("video", "amp-video", "amp-youtube"))
+        videos += sum(
+            1
+            for frame in region.iter("iframe", "amp-iframe")
+            if _VIDEO_HOSTS.search(frame.get("src") or "")
+        )
+        images += sum(1 for _ in region.iter("img", "amp-img"))
     return videos, images
 
 

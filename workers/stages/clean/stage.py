@@ -8,21 +8,32 @@ Signature, source and dateline lines stay in the text for the byline stage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from workers.stages.clean.body import body_by_trafilatura, body_from_containers, find_containers
+from workers.stages.clean.body import (
+    body_by_trafilatura,
+    body_from_containers,
+    choose_body,
+    find_containers,
+)
 from workers.stages.clean.boilerplate import strip_furniture
-from workers.stages.clean.dates import DateContext, find_published_at
+from workers.stages.clean.dates import DateContext, choose_published_at
 from workers.stages.clean.document import Document, parse_document
-from workers.stages.clean.families import GENERIC, LOOSE_DATE_SELECTORS
+from workers.stages.clean.evidence import Choice
+from workers.stages.clean.families import GENERIC, LOOSE_DATE_SELECTORS, Family
 from workers.stages.clean.htmltree import select_first
 from workers.stages.clean.language import detect_language
-from workers.stages.clean.nonarticle import count_media, reject_by_body, reject_by_description
+from workers.stages.clean.nonarticle import (
+    article_region,
+    count_media,
+    reject_by_body,
+    reject_by_description,
+)
 from workers.stages.clean.rules import SiteRules
 from workers.stages.clean.textnorm import join_paragraphs
-from workers.stages.clean.title import find_title
+from workers.stages.clean.title import choose_title
 from workers.stages.page import FetchedPage
 
 
@@ -45,6 +56,7 @@ class CleanedPage:
     document: Document
     site_name: str | None
     family: str
+    evidence: dict[str, Choice] = field(default_factory=dict)
 
     @property
     def html(self) -> str:
@@ -71,17 +83,22 @@ def clean_page(
     metadata, family = document.metadata, document.family
     reject_by_description(metadata)
     tree = document.working_tree()
-    media = count_media(tree)
 
     body_selectors = ((rules.body,) if rules.body else ()) + family.body + GENERIC.body
     title_selectors = ((rules.title,) if rules.title else ()) + family.title + GENERIC.title
-    containers = find_containers(tree, body_selectors)
+    container_selector, containers = find_containers(tree, body_selectors)
     headline = select_first(tree, title_selectors)
+    # Media are counted where the body will come from, before furniture goes.
+    media_of = {
+        "container": count_media(containers),
+        "article": count_media([article_region(tree, headline)]),
+    }
     anchors = [*containers, *([headline] if headline is not None else [])]
     strip_furniture(tree, (*family.drop, *rules.drop), anchors)
 
     host = urlsplit(address).hostname or ""
-    title = find_title(tree, metadata, title_selectors, host)
+    title_choice = choose_title(tree, metadata, title_selectors, host)
+    title = title_choice.value
     context = DateContext(
         address=address,
         fetched_at=page.fetched_at,
@@ -89,15 +106,20 @@ def clean_page(
         hint=page.hints.get("published_at"),
         rule_selector=rules.date,
     )
-    published_at = find_published_at(
+    date_choice = choose_published_at(
         tree, metadata, family.date + GENERIC.date, context, LOOSE_DATE_SELECTORS
     )
+    published_at = date_choice.value
 
-    paragraphs = body_from_containers(containers, title) if containers else []
-    if not paragraphs:
-        paragraphs = body_by_trafilatura(tree, address, title)
-    text = join_paragraphs(paragraphs)
-    reject_by_body(text, media, address)
+    container_origin = _selector_origin(container_selector, rules.body, family)
+    from_containers = body_from_containers(containers, title) if containers else []
+    # The outlet's own rule needs no second opinion (and the extractor's time is saved).
+    trusted = bool(from_containers) and (container_origin or "").startswith("rule:")
+    from_trafilatura = [] if trusted else body_by_trafilatura(tree, address, title)
+    body = choose_body(from_containers, from_trafilatura, container_origin)
+    text = join_paragraphs(body.value)
+    from_container = body.origin is not None and body.origin != "trafilatura"
+    reject_by_body(text, media_of["container" if from_container else "article"], address)
     return CleanedPage(
         url=page.url,
         canonical_url=metadata.canonical_url or address,
@@ -108,4 +130,16 @@ def clean_page(
         document=document,
         site_name=metadata.site_name,
         family=family.name,
+        evidence={"title": title_choice, "published_at": date_choice, "text": body},
     )
+
+
+def _selector_origin(selector: str | None, rule: str | None, family: Family) -> str | None:
+    """Which evidence a body selector is: the outlet's rule, the family's, or generic markup."""
+    if selector is None:
+        return None
+    if rule and selector == rule:
+        return f"rule:{selector}"
+    if selector in family.body:
+        return f"family:{family.name}:{selector}"
+    return f"markup:{selector}"

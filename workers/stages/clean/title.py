@@ -7,6 +7,7 @@ import re
 from lxml.html import HtmlElement
 
 from workers.stages.clean.datetext import fold
+from workers.stages.clean.evidence import Candidate, Choice
 from workers.stages.clean.htmltree import select, text_of
 from workers.stages.clean.metadata import PageMetadata
 from workers.stages.clean.textnorm import normalise_line
@@ -68,28 +69,86 @@ def strip_site_name(title: str, site_name: str | None, address_host: str) -> str
     return title[spans[0][0] : spans[-1][1]]
 
 
+def _title_candidates(
+    tree: HtmlElement, metadata: PageMetadata, selectors: tuple[str, ...]
+) -> list[Candidate]:
+    """Raw headline candidates, most specific evidence first."""
+    candidates: list[Candidate] = []
+    for selector in selectors:
+        candidates.extend(
+            Candidate(text_of(el), f"selector:{selector}") for el in select(tree, selector)[:1]
+        )
+    article = metadata.article_jsonld or {}
+    if isinstance(article.get("headline"), str):
+        candidates.append(Candidate(article["headline"], "jsonld:headline"))
+    for key in ("og:title", "twitter:title"):
+        if metadata.meta.get(key):
+            candidates.append(Candidate(metadata.meta[key], f"meta:{key}"))
+    candidates.extend(Candidate(text_of(h1), "h1") for h1 in tree.iter("h1"))
+    if metadata.html_title:
+        candidates.append(Candidate(metadata.html_title, "html:title"))
+    return candidates
+
+
+def _kind(origin: str) -> str:
+    """Evidence of one kind counts once: several selectors or h1 elements are one voice."""
+    return "selector" if origin.startswith("selector:") else origin
+
+
+def choose_title(
+    tree: HtmlElement,
+    metadata: PageMetadata,
+    selectors: tuple[str, ...],
+    address_host: str,
+) -> Choice:
+    """The headline, chosen by agreement among the page's headline candidates.
+
+    Candidates: the outlet's/family's title element, the JSON-LD headline, og:title,
+    twitter:title, each <h1>, <title>; each with the site name cut off. A candidate scores one
+    for every kind of evidence giving the same text (folded), and half more when the
+    <title> contains it (the <title> often glues a section or site name to the headline).
+    The highest score wins; ties go to the more specific evidence, in the order above. A
+    navigation heading in an <h1> ("Navigation", "News") thus loses to the headline the
+    metadata agree on, and a headline without its kicker beats one with it when the
+    metadata say so.
+    """
+    labels = _site_labels(metadata.site_name, address_host)
+    considered: list[Candidate] = []
+    usable: list[tuple[str, str, str]] = []  # (value, origin, folded)
+    for candidate in _title_candidates(tree, metadata, selectors):
+        cleaned = strip_site_name(normalise_line(candidate.value), metadata.site_name, address_host)
+        if len(cleaned) < 3 or _is_site_part(cleaned, labels):
+            considered.append(Candidate(cleaned, candidate.origin, "names the site, or empty"))
+            continue
+        considered.append(Candidate(cleaned, candidate.origin))
+        usable.append((cleaned, candidate.origin, _squash(cleaned)))
+    if not usable:
+        return Choice(None, None, "no headline candidate", tuple(considered))
+    html_title = _squash(metadata.html_title or "")
+    best: tuple[tuple[float, int], str, str, str] | None = None
+    for index, (value, origin, squashed) in enumerate(usable):
+        kinds = {_kind(other) for _, other, key in usable if key == squashed}
+        score = float(len(kinds))
+        if "html:title" not in kinds and squashed and squashed in html_title:
+            score += 0.5
+        key = (score, -index)
+        if best is None or key > best[0]:
+            agreeing = ", ".join(sorted(kinds - {_kind(origin)}))
+            reason = f"agreed by {agreeing}" if agreeing else "most specific evidence"
+            if score % 1:
+                reason += "; the <title> contains it"
+            best = (key, value, origin, reason)
+    assert best is not None
+    _, value, origin, reason = best
+    return Choice(value, origin, reason, tuple(considered))
+
+
 def find_title(
     tree: HtmlElement,
     metadata: PageMetadata,
     selectors: tuple[str, ...],
     address_host: str,
 ) -> str | None:
-    """The headline: the outlet's/family's title element, JSON-LD, og:title, <h1>, <title>."""
-    candidates: list[str] = []
-    for selector in selectors:
-        candidates.extend(text_of(el) for el in select(tree, selector)[:1])
-    article = metadata.article_jsonld or {}
-    if isinstance(article.get("headline"), str):
-        candidates.append(article["headline"])
-    for key in ("og:title", "twitter:title"):
-        if metadata.meta.get(key):
-            candidates.append(metadata.meta[key])
-    candidates.extend(text_of(h1) for h1 in tree.iter("h1"))
-    if metadata.html_title:
-        candidates.append(metadata.html_title)
-    labels = _site_labels(metadata.site_name, address_host)
-    for candidate in candidates:
-        cleaned = strip_site_name(normalise_line(candidate), metadata.site_name, address_host)
-        if len(cleaned) >= 3 and not _is_site_part(cleaned, labels):
-            return cleaned
-    return None
+    """The headline's text (see :func:`choose_title`)."""
+    value = choose_title(tree, metadata, selectors, address_host).value
+    return str(value) if value is not None else None
