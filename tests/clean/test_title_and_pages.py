@@ -153,9 +153,10 @@ def test_language_is_detected_from_the_body(text: str, language: str) -> None:
 
 
 _SIDEBAR_MEDIA = (
-    '<aside class="sidebar">' + '<img src="/pub.jpg">' * 8
+    '<aside class="sidebar">'
+    + '<img src="/pub.jpg">' * 8
     + '<iframe src="https://www.youtube.com/embed/clip"></iframe></aside>'
-)  # fmt: skip
+)
 
 
 def test_a_short_article_beside_a_sidebar_full_of_media_is_an_article() -> None:
@@ -172,9 +173,10 @@ def test_a_short_article_beside_a_sidebar_full_of_media_is_an_article() -> None:
 
 def test_a_gallery_is_still_a_gallery_when_its_images_are_in_the_article() -> None:
     html = (
-        "<html><body><article><h1>En images : le sommet</h1>" + '<img src="/a.jpg">' * 8
+        "<html><body><article><h1>En images : le sommet</h1>"
+        + '<img src="/a.jpg">' * 8
         + f"<p>{PARAGRAPH}</p></article></body></html>"
-    )  # fmt: skip
+    )
     with pytest.raises(PageRejected) as caught:
         clean_page(_page("https://site.example/societe/en-images-le-sommet/", html))
     assert caught.value.reason == "gallery_page"

@@ -221,10 +221,9 @@ def choose_body(
     in_extractor, in_container = agreement(from_containers, from_extractor)
     shares = f"{in_extractor:.2f}/{in_container:.2f} of their shingles shared"
     if in_extractor >= AGREEMENT and in_container >= AGREEMENT:
-        return Choice(from_containers, container.origin, f"agrees with trafilatura ({shares})",
-                      candidates)  # fmt: skip
+        reason = f"agrees with trafilatura ({shares})"
+        return Choice(from_containers, container.origin, reason, candidates)
     prose = prose_words(from_containers), prose_words(from_extractor)
     winner = container if PROSE_MARGIN * prose[0] >= prose[1] else extractor
-    return Choice(winner.value, winner.origin,
-                  f"no agreement ({shares}); more prose ({prose[0]} vs {prose[1]} words)",
-                  candidates)  # fmt: skip
+    reason = f"no agreement ({shares}); more prose ({prose[0]} vs {prose[1]} words)"
+    return Choice(winner.value, winner.origin, reason, candidates)

@@ -248,13 +248,12 @@ def choose_published_at(
         return Choice(value, origin, reason, tuple(considered))
     for other_origin, other in plausible[1:]:
         if other_origin != "url" and _consistent(other, url_date, names_day):
-            return Choice(other, other_origin,
-                          f"{origin} contradicts the URL's date; this agrees with it",
-                          tuple(considered))  # fmt: skip
+            reason = f"{origin} contradicts the URL's date; this agrees with it"
+            return Choice(other, other_origin, reason, tuple(considered))
     if names_day:
         return Choice(url_date, "url", f"{origin} contradicts the URL's date", tuple(considered))
-    return Choice(value, origin, "most trusted evidence (the URL names only a month)",
-                  tuple(considered))  # fmt: skip
+    reason = "most trusted evidence (the URL names only a month)"
+    return Choice(value, origin, reason, tuple(considered))
 
 
 def find_published_at(
