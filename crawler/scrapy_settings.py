@@ -82,10 +82,14 @@ def scrapy_settings(settings: Settings, sources: list[Source]) -> dict[str, Any]
         "REDIRECT_MAX_TIMES": 5,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": {"crawler.pipeline.IngestPipeline": 300},
-        # A response yields a page and a few links, and the pipeline hands a page on
-        # synchronously: Scrapy's default of 100 parallel item handlers per response only
-        # starts 100 asyncio tasks for each page.
+        # A response yields a page and a few links: Scrapy's default of 100 parallel item
+        # handlers per response only starts 100 asyncio tasks for each page.
         "CONCURRENT_ITEMS": 4,
+        # The bound of the hand-off to the ingestor's consumer thread (crawler.pipeline): a
+        # response is held until its page is handed on, and no new download starts while the
+        # held responses pass this many bytes (Scrapy's default, stated because memory
+        # depends on it: some 50 pages of 100 KB wait at most).
+        "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 5_000_000,
         # Many hosts at once: schedule so that one slow site does not starve the others.
         "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
         "TELNETCONSOLE_ENABLED": False,

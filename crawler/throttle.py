@@ -63,9 +63,7 @@ class SourceAutoThrottle(AutoThrottle):
         return SlotThrottle(
             enabled=bool(entry.get("autothrottle", self.default.enabled)),
             min_delay=float(entry.get("delay", self.default.min_delay)),
-            target_concurrency=float(
-                entry.get("concurrency", self.default.target_concurrency)
-            ),
+            target_concurrency=float(entry.get("concurrency", self.default.target_concurrency)),
         )
 
     def _response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:

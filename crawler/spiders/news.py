@@ -10,7 +10,7 @@ batches and fetched; each article response becomes a :class:`FetchedPage` item.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -19,12 +19,14 @@ from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.error import (
     ConnectionRefusedError,
     DNSLookupError,
     TCPTimedOutError,
     TimeoutError,
 )
+from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
 from crawler.context import CrawlContext
@@ -115,11 +117,14 @@ class NewsSpider(scrapy.Spider):
         if not found:
             for path in SITEMAP_PATHS:
                 yield self.request(
-                    source, with_path(source.homepage, path), "sitemap", self.parse_sitemap,
+                    source,
+                    with_path(source.homepage, path),
+                    "sitemap",
+                    self.parse_sitemap,
                     quiet=True,
                 )
 
-    def parse_homepage(self, response: Response) -> Iterator[Request]:
+    async def parse_homepage(self, response: Response) -> AsyncIterator[Request]:
         source = self.source_of(response)
         found = feed_links(_html(response), response.url) if self.is_html(response) else []
         for url in found:
@@ -129,9 +134,10 @@ class NewsSpider(scrapy.Spider):
                 url = with_path(source.homepage, path)
                 yield self.request(source, url, "feed", self.parse_feed, quiet=True)
         if source.article_pattern and not source.listings:
-            yield from self.parse_listing(response)
+            async for request in self.parse_listing(response):
+                yield request
 
-    def parse_feed(self, response: Response) -> Iterator[Request]:
+    async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
         source = self.source_of(response)
         if response.status != 200 or not is_feed(response.body):
             if not response.meta.get("handle_httpstatus_all"):
@@ -144,9 +150,10 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("feed %s dropped: %s", response.url, exc)
             return
         self.feed_found.add(source.id)
-        yield from self.articles(source, entries)
+        async for request in self.articles(source, entries):
+            yield request
 
-    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[Request]:
         source = self.source_of(response)
         probing = bool(response.meta.get("handle_httpstatus_all"))
         if response.status != 200:
@@ -167,16 +174,18 @@ class NewsSpider(scrapy.Spider):
                     continue
                 yield self.request(source, entry.url, "sitemap", self.parse_sitemap)
         else:
-            yield from self.articles(source, document.entries)
+            async for request in self.articles(source, document.entries):
+                yield request
 
-    def parse_listing(self, response: Response) -> Iterator[Request]:
+    async def parse_listing(self, response: Response) -> AsyncIterator[Request]:
         source = self.source_of(response)
         if not self.is_html(response):
             return
         pattern = source.article_pattern
         links = anchors(_html(response), response.url)
         if pattern:
-            yield from self.articles(source, [Entry(url) for url in links])
+            async for request in self.articles(source, [Entry(url) for url in links]):
+                yield request
         depth = int(response.meta.get("depth_of_listing", 0))
         if depth < self.context.options.max_pagination_depth:
             for url in next_page_links(_html(response), response.url):
@@ -186,8 +195,9 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles ------------------------------------------------------------------------
 
-    def articles(self, source: Source, entries: Iterable[Entry]) -> Iterator[Request]:
-        """Requests for the new article URLs among ``entries`` (one storage query per batch)."""
+    async def articles(self, source: Source, entries: Iterable[Entry]) -> AsyncIterator[Request]:
+        """Requests for the new article URLs among ``entries`` (one storage query per batch,
+        made off the reactor: see :meth:`stored_among`)."""
         tally = self.context.tally.of(source.id)
         scope = self.context.scopes[source.id]
         pattern = source.article_pattern
@@ -210,7 +220,7 @@ class NewsSpider(scrapy.Spider):
                 del fresh[url]
         self.requested[source.id].update(fresh)
         if fresh and not self.context.options.refresh:
-            known = self.context.known(list(fresh))
+            known = await self.stored_among(list(fresh))
             tally.add("known", len(known))
             fresh = {u: e for u, e in fresh.items() if u not in known}
         ordered = sorted(fresh.items(), key=_newest_first)
@@ -222,6 +232,16 @@ class NewsSpider(scrapy.Spider):
         for url, entry in ordered:
             hints = {"published_at": entry.published.isoformat()} if entry.published else {}
             yield self.request(source, url, "article", self.parse_article, hints=hints)
+
+    async def stored_among(self, urls: list[str]) -> set[str]:
+        """The ``urls`` already stored. The query runs on a thread of the reactor's pool: a
+        blocking database call on the reactor thread would stop every download meanwhile."""
+        return await self.off_reactor(self.context.known, urls)
+
+    @staticmethod
+    async def off_reactor(function: Callable[[list[str]], set[str]], urls: list[str]) -> set[str]:
+        """``function(urls)`` on a thread of the reactor's pool (unit tests replace it)."""
+        return await maybe_deferred_to_future(deferToThread(function, urls))
 
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
         source = self.source_of(response)

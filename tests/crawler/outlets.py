@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from xml.sax.saxutils import escape
 
 Body = bytes | Callable[[], Iterator[bytes]]
 
@@ -120,6 +121,20 @@ class FakeOutlet:
         self.server.server_close()
 
 
+def sitemap_site(host: str, articles: int, *, slug: str, latency: float = 0.0) -> FakeOutlet:
+    """A started outlet with ``articles`` article pages (``/2025/02/06/{slug}-N.html``), one
+    sitemap listing them and a robots.txt that allows everything."""
+    outlet = FakeOutlet(host, latency=latency)
+    urls = []
+    for number in range(articles):
+        path = f"/2025/02/06/{slug}-{number}.html"
+        outlet.add(path, article_html(f"{host}-{slug}-{number}").encode())
+        urls.append(outlet.url(path))
+    outlet.add("/sitemap.xml", urlset(urls), Content_Type="application/xml")
+    outlet.add("/robots.txt", b"User-agent: *\nAllow: /\n", Content_Type="text/plain")
+    return outlet.start()
+
+
 SENTENCES = [
     "Le ministre a présidé la cérémonie d'ouverture en présence des partenaires techniques.",
     "Les échanges ont porté sur la sécurité alimentaire et la résilience des communautés.",
@@ -215,7 +230,7 @@ def urlset(urls: list[str], *, news_dates: list[str] | None = None) -> bytes:
                 f"<news:publication_date>{news_dates[index]}</news:publication_date>"
                 "<news:title>t</news:title></news:news>"
             )
-        entries.append(f"<url><loc>{url}</loc>{news}</url>")
+        entries.append(f"<url><loc>{escape(url)}</loc>{news}</url>")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '

@@ -13,29 +13,22 @@ import pytest
 import yaml
 
 from tests.crawler.crawling import run_crawl_process
-from tests.crawler.outlets import FakeOutlet, article_html, urlset
+from tests.crawler.outlets import FakeOutlet, sitemap_site
 
 FAST_ARTICLES = 40
 GENTLE_ARTICLES = 6
 GENTLE_DELAY = 0.6
 
 
-def _site(host: str, articles: int, latency: float) -> FakeOutlet:
-    outlet = FakeOutlet(host, latency=latency)
-    urls = []
-    for number in range(articles):
-        path = f"/2025/02/06/politesse-{number}.html"
-        outlet.add(path, article_html(f"{host}-{number}").encode())
-        urls.append(outlet.url(path))
-    outlet.add("/sitemap.xml", urlset(urls), Content_Type="application/xml")
-    outlet.add("/robots.txt", b"User-agent: *\nAllow: /\n", Content_Type="text/plain")
-    return outlet.start()
-
-
 def _sources(tmp: Path, outlet: FakeOutlet, crawl: dict[str, Any]) -> Path:
     source = {
-        "id": "politesse", "name": "Politesse", "country": "SN", "language": "fr",
-        "homepage": outlet.url("/"), "sitemaps": [outlet.url("/sitemap.xml")], "crawl": crawl,
+        "id": "politesse",
+        "name": "Politesse",
+        "country": "SN",
+        "language": "fr",
+        "homepage": outlet.url("/"),
+        "sitemaps": [outlet.url("/sitemap.xml")],
+        "crawl": crawl,
     }
     path = tmp / "sources.yaml"
     path.write_text(yaml.safe_dump({"sources": [source]}), encoding="utf-8")
@@ -48,14 +41,14 @@ def _article_arrivals(outlet: FakeOutlet) -> list[float]:
 
 @pytest.fixture
 def fast_site() -> Iterator[FakeOutlet]:
-    outlet = _site("127.0.0.41", FAST_ARTICLES, latency=0.3)
+    outlet = sitemap_site("127.0.0.41", FAST_ARTICLES, slug="politesse", latency=0.3)
     yield outlet
     outlet.stop()
 
 
 @pytest.fixture
 def gentle_site() -> Iterator[FakeOutlet]:
-    outlet = _site("127.0.0.42", GENTLE_ARTICLES, latency=0.05)
+    outlet = sitemap_site("127.0.0.42", GENTLE_ARTICLES, slug="politesse", latency=0.05)
     yield outlet
     outlet.stop()
 
@@ -67,8 +60,10 @@ def test_a_faster_override_sends_parallel_requests_without_spacing(
     # source's own entry lifts them.
     sources = _sources(tmp_path, fast_site, {"concurrency": 16, "delay": 0, "autothrottle": False})
     summary = run_crawl_process(
-        sources, f"sqlite:///{tmp_path}/fast.db",
-        KIBARU_DOWNLOAD_DELAY="0.25", KIBARU_CONCURRENCY_PER_DOMAIN="2",
+        sources,
+        f"sqlite:///{tmp_path}/fast.db",
+        KIBARU_DOWNLOAD_DELAY="0.25",
+        KIBARU_CONCURRENCY_PER_DOMAIN="2",
         KIBARU_AUTOTHROTTLE="true",
     )
     assert summary["_exit"] == 0, summary["_stderr"][-3000:]
@@ -90,8 +85,11 @@ def test_a_gentler_override_sends_spaced_serial_requests(
     # GENTLE_DELAY apart, and gets it.
     sources = _sources(tmp_path, gentle_site, {"concurrency": 1, "delay": GENTLE_DELAY})
     summary = run_crawl_process(
-        sources, f"sqlite:///{tmp_path}/gentle.db",
-        KIBARU_DOWNLOAD_DELAY="0", KIBARU_CONCURRENCY_PER_DOMAIN="8", KIBARU_AUTOTHROTTLE="true",
+        sources,
+        f"sqlite:///{tmp_path}/gentle.db",
+        KIBARU_DOWNLOAD_DELAY="0",
+        KIBARU_CONCURRENCY_PER_DOMAIN="8",
+        KIBARU_AUTOTHROTTLE="true",
     )
     assert summary["_exit"] == 0, summary["_stderr"][-3000:]
     assert summary["articles"] == GENTLE_ARTICLES
