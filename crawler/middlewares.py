@@ -40,7 +40,9 @@ class SourceGuardMiddleware:
     address the source's policy refuses (:mod:`crawler.netguard`).
 
     Runs before the robots.txt middleware so that not even robots.txt is fetched from a
-    refused host. Requests without a source (robots.txt itself) were checked already.
+    refused host. A request without a source (robots.txt itself) is on a host already
+    checked, but where it redirects is checked here too, with the rules of the source whose
+    host it started from: a robots.txt redirecting to the metadata service is not followed.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -57,6 +59,7 @@ class SourceGuardMiddleware:
     def process_request(self, request: Request) -> None:
         source_id = request.meta.get("source")
         if source_id is None:
+            self._guard_sourceless_redirect(request)
             return
         scope = self.context.scopes[source_id]
         host = host_of(request.url)
@@ -70,6 +73,23 @@ class SourceGuardMiddleware:
         if request.meta.get("redirect_urls") and request.meta.get("kind") == "article":
             self._skip_stored_target(request)
         self.context.tally.of(source_id).add("requests")
+
+    def _guard_sourceless_redirect(self, request: Request) -> None:
+        chain = request.meta.get("redirect_urls")
+        if not chain:
+            return
+        origin = host_of(chain[0])
+        found = next(
+            (sid for sid, s in self.context.scopes.items() if is_within(origin, s.domains)), None
+        )
+        host = host_of(request.url)
+        if found is None:
+            raise GuardRefused("offsite", f"{request.url}: redirected from {origin}, no source's")
+        scope = self.context.scopes[found]
+        reason = "offsite" if not is_within(host, scope.domains) else scope.policy.refusal(host)
+        if reason:
+            self.context.record_error(found, reason, request.url)
+            raise GuardRefused(reason, f"{request.url}: refused ({reason}), from {origin}")
 
     def _skip_stored_target(self, request: Request) -> None:
         """An old address redirecting to an article stored under its new one: do not fetch

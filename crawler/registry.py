@@ -46,6 +46,18 @@ class Selectors(BaseModel):
     byline: str | None = None
     drop: list[str] = Field(default_factory=list)
 
+    @field_validator("body", "title", "date", "byline", "drop")
+    @classmethod
+    def _css(cls, value: str | list[str] | None) -> str | list[str] | None:
+        # An invalid selector would match nothing on every page, without a word.
+        from workers.stages.clean.htmltree import selector_error
+
+        for selector in [value] if isinstance(value, str) else value or []:
+            error = selector_error(selector)
+            if error:
+                raise ValueError(f"{selector!r} is not a valid CSS selector: {error}")
+        return value
+
 
 class Source(BaseModel):
     """One outlet, as an operator declares it."""

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from crawler.progress import CrawlProgress
 from crawler.registry import RegistryError
@@ -78,4 +79,4 @@ def _print_where(run_id: int, location: str) -> None:
     )
     lines = [f"articles are in {location} (KIBARU_DATABASE_URL); look at them with:"]
     lines += [f"  {command:<34} # {what}" for command, what in hints]
-    console.print("\n".join(lines), highlight=False, soft_wrap=True)
+    console.print(escape("\n".join(lines)), highlight=False, soft_wrap=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import typer
+from rich.markup import escape
 
 from kibaru.cli.common import (
     check_output_path,
@@ -62,4 +63,6 @@ def export(
     finally:
         store.dispose()
     if output is not None:
-        err_console.print(f"exported {count} articles to {output}", highlight=False)
+        err_console.print(
+            f"exported {count} articles to {escape(str(output))}", highlight=False, soft_wrap=True
+        )

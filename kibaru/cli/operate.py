@@ -15,7 +15,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from kibaru.cli.common import console, err_console, fail, get_settings, since_option
+from kibaru.cli.common import (
+    check_output_path,
+    console,
+    err_console,
+    fail,
+    get_settings,
+    since_option,
+)
 from kibaru.settings import Settings
 from storage.db import Store, StoreError, open_store
 
@@ -103,6 +110,7 @@ def beat(
     loglevel: str = typer.Option("INFO", "--loglevel", "-l"),
 ) -> None:
     """Run the scheduler: each source's crawl on its cron `schedule` (else the default)."""
+    check_output_path(schedule_file, "--schedule-file")
     settings = _broker_settings()
     from crawler.registry import RegistryError, load_registry
     from workers.app import WorkerConfigError, configure
@@ -212,7 +220,9 @@ def _print_status(report: dict[str, Any]) -> None:
         # Messages, not pages: a crawl's process task carries a batch of KIBARU_PROCESS_BATCH.
         console.print(f"queued tasks: {queues}", highlight=False)
         workers = report["workers"]
-        console.print(f"workers alive: {len(workers)} {' '.join(workers)}", highlight=False)
+        console.print(
+            f"workers alive: {len(workers)} {escape(' '.join(workers))}", highlight=False
+        )
     table = Table(title="sources")
     for column in ("source", "last run", "status", "articles", "bugs", "last error"):
         table.add_column(column)

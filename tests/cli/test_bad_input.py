@@ -36,8 +36,12 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KIBARU_")}
     return subprocess.run(
-        [*(prefix or []), *KIBARU, *args], cwd=cwd, capture_output=True, text=True,
-        timeout=120, env={**clean, "KIBARU_BUILTIN_SOURCES": "false", **env},
+        [*(prefix or []), *KIBARU, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**clean, "KIBARU_BUILTIN_SOURCES": "false", **env},
     )
 
 
@@ -72,8 +76,11 @@ def stored_db(tmp_path: Path) -> str:
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_export_into_a_missing_directory_or_onto_a_directory(fmt: str, tmp_path: Path) -> None:
     url = stored_db(tmp_path)
-    missing = run(["export", "-f", fmt, "-o", str(tmp_path / "no" / f"out.{fmt}")], tmp_path,
-                  KIBARU_DATABASE_URL=url)
+    missing = run(
+        ["export", "-f", fmt, "-o", str(tmp_path / "no" / f"out.{fmt}")],
+        tmp_path,
+        KIBARU_DATABASE_URL=url,
+    )
     assert "does not exist" in one_clear_line(missing)
     assert not (tmp_path / "no").exists()
     onto = run(["export", "-f", fmt, "-o", str(tmp_path)], tmp_path, KIBARU_DATABASE_URL=url)
@@ -90,8 +97,12 @@ def test_an_export_that_cannot_be_written_leaves_the_old_file(tmp_path: Path) ->
     (locked / "out.jsonl").write_text("kept\n", encoding="utf-8")
     locked.chmod(0o555)
     try:
-        refused = run(["export", "-o", str(locked / "out.jsonl")], tmp_path,
-                      prefix=AS_PLAIN_USER, KIBARU_DATABASE_URL=url)
+        refused = run(
+            ["export", "-o", str(locked / "out.jsonl")],
+            tmp_path,
+            prefix=AS_PLAIN_USER,
+            KIBARU_DATABASE_URL=url,
+        )
         assert "cannot write" in one_clear_line(refused)
         assert (locked / "out.jsonl").read_text(encoding="utf-8") == "kept\n"
     finally:
@@ -115,8 +126,12 @@ def test_crawl_on_a_read_only_sqlite_file(tmp_path: Path) -> None:
     sources = sources_file(tmp_path / "s.yaml", ("one", "One"))
     (tmp_path / "k.db").chmod(0o444)
     before = (tmp_path / "k.db").read_bytes()
-    result = run(["crawl", "one", "--sources", str(sources)], tmp_path, prefix=AS_PLAIN_USER,
-                 KIBARU_DATABASE_URL=url)
+    result = run(
+        ["crawl", "one", "--sources", str(sources)],
+        tmp_path,
+        prefix=AS_PLAIN_USER,
+        KIBARU_DATABASE_URL=url,
+    )
     line = one_clear_line(result)
     assert "read-only" in line and "KIBARU_DATABASE_URL" in line
     assert "server" not in line
@@ -133,8 +148,9 @@ def test_a_sqlite_error_does_not_speak_of_a_server(tmp_path: Path) -> None:
 
 
 def test_two_entries_with_one_id_are_refused_naming_both(tmp_path: Path) -> None:
-    path = sources_file(tmp_path / "s.yaml", ("same", "Le Soleil"), ("other", "Other"),
-                        ("same", "Mali Web"))
+    path = sources_file(
+        tmp_path / "s.yaml", ("same", "Le Soleil"), ("other", "Other"), ("same", "Mali Web")
+    )
     for command in (["sources"], ["crawl", "same"]):
         line = one_clear_line(run([*command, "--sources", str(path)], tmp_path))
         assert "#1" in line and "#3" in line and "'same'" in line
@@ -148,8 +164,12 @@ def test_square_brackets_in_an_error_are_printed(tmp_path: Path) -> None:
 
 
 def test_a_schedule_that_is_not_cron_is_refused_with_its_source(tmp_path: Path) -> None:
-    path = sources_file(tmp_path / "s.yaml", ("good", "Good"), ("bad", "Bad"),
-                        extra='    schedule: "every two hours"\n')
+    path = sources_file(
+        tmp_path / "s.yaml",
+        ("good", "Good"),
+        ("bad", "Bad"),
+        extra='    schedule: "every two hours"\n',
+    )
     line = one_clear_line(run(["sources", "--sources", str(path)], tmp_path))
     assert "source bad" in line and "schedule" in line and "every two hours" in line
 
@@ -161,15 +181,23 @@ def _free_port() -> int:
 
 
 def test_beat_schedules_the_good_sources_and_reports_the_bad_one(tmp_path: Path) -> None:
-    path = sources_file(tmp_path / "s.yaml", ("good", "Good"), ("bad", "Bad"),
-                        extra='    schedule: "61 * * * *"\n')
+    path = sources_file(
+        tmp_path / "s.yaml", ("good", "Good"), ("bad", "Bad"), extra='    schedule: "61 * * * *"\n'
+    )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KIBARU_")}
     # Nothing listens on the broker port: beat never sends anything anywhere.
-    env = {**clean, "KIBARU_BUILTIN_SOURCES": "false",
-           "KIBARU_BROKER_URL": f"redis://127.0.0.1:{_free_port()}/0"}
+    env = {
+        **clean,
+        "KIBARU_BUILTIN_SOURCES": "false",
+        "KIBARU_BROKER_URL": f"redis://127.0.0.1:{_free_port()}/0",
+    }
     beat = subprocess.Popen(
         [*KIBARU, "beat", "--sources", str(path), "--schedule-file", str(tmp_path / "sched")],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     output = ""
     try:
@@ -190,3 +218,34 @@ def test_beat_schedules_the_good_sources_and_reports_the_bad_one(tmp_path: Path)
     assert "not scheduled:" in output and "source bad" in output and "61 * * * *" in output
     assert "beat: 1 scheduled crawls" in output
     assert "Traceback" not in output
+
+
+def test_a_selector_that_is_not_css_is_refused_with_its_source(tmp_path: Path) -> None:
+    path = sources_file(
+        tmp_path / "s.yaml", ("sel", "Sel"), extra='    selectors:\n      body: "div[[["\n'
+    )
+    for command in (["sources"], ["extract", "x.html", "--url", "https://sel.example.org/a"]):
+        line = one_clear_line(run([*command, "--sources", str(path)], tmp_path))
+        assert "source sel" in line and "selectors.body" in line and "div[[[" in line
+
+
+@pytest.mark.parametrize("where", ["missing", "directory"])
+def test_beat_schedule_file_in_a_missing_directory_or_onto_one(where: str, tmp_path: Path) -> None:
+    target = tmp_path / "no" / "schedule" if where == "missing" else tmp_path
+    result = run(
+        ["beat", "--schedule-file", str(target)],
+        tmp_path,
+        KIBARU_BROKER_URL=f"redis://127.0.0.1:{_free_port()}/0",
+    )
+    line = one_clear_line(result)
+    assert "--schedule-file" in line
+    assert ("does not exist" if where == "missing" else "is a directory") in line
+
+
+def test_a_path_with_square_brackets_is_printed_as_it_is(tmp_path: Path) -> None:
+    url = stored_db(tmp_path)
+    target = tmp_path / "[daily]" / "out.jsonl"
+    target.parent.mkdir()
+    result = run(["export", "-o", str(target)], tmp_path, KIBARU_DATABASE_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert f"to {target}" in result.stderr

@@ -136,3 +136,30 @@ def test_redirect_loops_in_a_sitemap_are_counted(outlet: FakeOutlet, tmp_path: P
         outlet.url("/2025/02/loop-b.html"),
         outlet.url("/2025/02/self.html"),
     ]
+
+
+def test_a_robots_txt_redirecting_off_the_source_is_not_followed(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    home, elsewhere = FakeOutlet("127.0.0.87").start(), FakeOutlet("127.0.0.88").start()
+    try:
+        home.add("/robots.txt", b"", status=302, Location=elsewhere.url("/robots.txt"))
+        home.add("/2025/02/good.html", article_html("robots-redirect").encode())
+        home.add(
+            "/sitemap.xml",
+            sitemap([home.url("/2025/02/good.html")]),
+            Content_Type="application/xml",
+        )
+        elsewhere.add("/robots.txt", b"User-agent: *\nAllow: /\n", Content_Type="text/plain")
+        path = sources_file(
+            tmp_path / "s.yaml",
+            [{"id": "home", "homepage": home.url("/"), "sitemaps": [home.url("/sitemap.xml")]}],
+        )
+        done = kibaru("crawl", "home", "--sources", str(path), env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert elsewhere.requests == []
+        assert home.hits("/2025/02/good.html") == 1
+        counts = json.loads(kibaru("runs", "show", "1", "--json", env=env).stdout)["counts"]
+        assert counts["errors_by_kind"].get("offsite") == 1
+    finally:
+        home.stop()
+        elsewhere.stop()

@@ -36,6 +36,16 @@ def _compiled(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
 
 
+def selector_error(selector: str) -> str | None:
+    """Why ``selector`` is not a CSS selector this stage can use, or None when it is (the
+    registry checks a source's selectors with it, where an operator can fix them)."""
+    try:
+        _compiled(selector)
+    except Exception as exc:  # cssselect raises several unrelated types for bad selectors
+        return str(exc) or type(exc).__name__
+    return None
+
+
 def select(root: HtmlElement, selector: str) -> list[HtmlElement]:
     """Elements matching a CSS selector; an invalid selector matches nothing."""
     try:
