@@ -181,6 +181,13 @@ CASES = [
     MarkupCase("visible-byline-adds-co-author", page(jsonld(article_ld("Grace Okon")),
                header='<p class="byline">By Grace Okon and Abdullahi Musa</p>'),
                ["Grace Okon", "Abdullahi Musa"], []),
+    MarkupCase("date-and-name-row-by-the-headline", page(header='<p class="meta">06.02.2025 | '
+               '10:30 | Awa Ba</p>'), ["Awa Ba"], []),
+    MarkupCase("label-then-name", page(header='<p><strong>Auteur :</strong> Modibo Keïta</p>'),
+               ["Modibo Keïta"], []),
+    MarkupCase("personal-site-named-after-its-author",
+               page('<meta name="author" content="Aminata Kane">'), ["Aminata Kane"], [],
+               host="aminata.example.sn"),
     MarkupCase("photo-credit-author-class-ignored", page(after='<figure><img src="x.jpg">'
                '<figcaption><span class="author">Lamine Ndiaye</span></figcaption></figure>'),
                [], []),

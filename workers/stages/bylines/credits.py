@@ -38,7 +38,10 @@ _MARKER = re.compile(
     r"propos\s+recueillis\s+par|(?:dossier|enquête|reportage)\s+réalisée?\s+par|"
     r"interview\s+by|reporting\s+by|entrevista\s+de|reportage|written\s+by|"
     r"words\s+by|story\s+by|report\s+by|reported\s+by|reportagem|auteur|autor|author|"
-    r"signé|signed|posted\s+by|publié\s+par|publicado\s+por|écrit\s+par|"
+    r"signé|signed|posted\s+by|publié\s+par|publicado\s+por|écrit\s+par|rédigé\s+par|"
+    r"published\s+by|article\s+by|"
+    r"(?:veröffentlicht|erstellt|geschrieben|verfasst|ein\s+beitrag|ein\s+artikel|alles|"
+    r"beiträge|artikel)\s+von|"
     r"(?:with\s+)?additional\s+reporting(?:\s+by)?|compilée?s?\s+par|compiled\s+by|"
     r"compilation(?:\s+(?:de|d'|d’))?|synth[èe]se(?:\s+(?:de|d'|d’))?|"
     r"von(?=\s+(?-i:[A-ZÀ-Ý]))|door(?=\s+(?-i:[A-ZÀ-Ý]))|"
@@ -92,7 +95,12 @@ _DATE_TAIL = re.compile(
     r"|\s(?=il y a\b)|\s+(?=\d)).*$",
     re.IGNORECASE,
 )
-_EDITING_TAIL = re.compile(r"\s*;\s*(?:editing|edited|writing|written)\s+by\b.*$", re.I)
+_EDITING_TAIL = re.compile(
+    r"\s*;\s*(?:editing|edited|writing|written)\s+by\b.*$"
+    r"|\s+(?:lesezeit|reading\s+time|temps\s+de\s+lecture|tempo\s+de\s+leitura|"
+    r"\d+\s*min(?:utes?|\.)?\s+(?:read|de\s+lecture))\b.*$",
+    re.I,
+)
 # Staff initials closing agency dispatches: "ASG/OID", "AS/ata", "MB // VM",
 # "AI/CA/ANP-0045 Avril 2025", "AT/MD (AMAP)", "Lusa/Fim".
 _STAFF_CODE = re.compile(

@@ -51,10 +51,11 @@ _DATE_ONLY = re.compile(
 # lecturer in public health at the University of Ibadan."
 _CONTRIBUTOR_NOTE = re.compile(
     r"^(?P<star>\(\*\)|\*+|[-–—]+)?\s*(?P<name>[^\s,*][^,*]{2,60}?)\s*,?\s+"
-    r"(?:est|is|was|é|foi|were|sont)\s+(?P<rest>.{3,220})$"
+    r"(?:est|is|was|é|foi|were|sont|ist|war)\s+(?P<rest>.{3,220})$"
 )
 _CONTRIBUTOR_ROLE = re.compile(
     r"^(?:(?:un|une|l'|l’|le|la|a|an|the|um|uma|o|actuellement|currently|also|aussi|"
+    r"ein|eine|der|die|seit|freier|freie|selbstständiger|"
     r"également|ancien|ancienne|former|senior|chief|associate|assistant)\s+)*"
     r"(?:journaliste|économiste|economiste|juriste|avocate?|enseignante?|chercheuse|chercheur|"
     r"professeure?|consultante?|analyste|experte?|écrivaine?|docteur|docteure|doctorante?|"
@@ -66,7 +67,10 @@ _CONTRIBUTOR_ROLE = re.compile(
     r"expert|writer|author|columnist|commentator|scholar|fellow|doctor|physician|engineer|"
     r"activist|director|founder|co-founder|member|president|coordinator|student|historian|"
     r"political|public|policy|development|legal|media|jornalista|economista|professora?|"
-    r"investigador[a]?|advogad[oa]|escritor[a]?)\b",
+    r"investigador[a]?|advogad[oa]|escritor[a]?|"
+    r"(?:architekt|journalist|autor|professor|historiker|politologe|ökonom|soziologe|"
+    r"wissenschaftler|redakteur|publizist|schriftsteller|berater|leiter|direktor|"
+    r"vorsitzender|gründer|mitglied|dozent|rechtsanwalt|ärztin|arzt)(?:in)?)\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<!\b[A-ZÀ-Ý])(?<!\b[A-ZÀ-Ý][a-zà-ÿ])\.$")

@@ -9,8 +9,10 @@ Every place a page states who wrote it gives a :class:`MarkupByline` with its ``
 * ``meta`` — ``<meta name="author">``, ``article:author``, ``dc.creator``, parsely/sailthru,
   the "Written by" label of Yoast's Twitter card;
 * ``element`` — byline elements of the usual themes inside the main article (tagDiv, JNews,
-  SPIP, Drupal, generic ``.byline``/``.author``, any class naming an author or a byline);
-* ``link`` — links to an author page (``rel=author``, ``/author/…``, ``/auteur/…``).
+  SPIP, Drupal, generic ``.byline``/``.author``, any class naming an author or a byline,
+  a label element and the name after it: "<b>Auteur :</b> Awa Ba");
+* ``link`` — links to an author page (``rel=author``, ``/author/…``, ``/auteur/…``);
+* ``row`` — a short row by the headline holding a date and a name ("06.02.2025 | Awa Ba").
 
 Elements inside related-post lists, sidebars, widgets and comments are never read: their
 bylines belong to other articles. The caller weighs the candidates; this module only finds them.
@@ -160,17 +162,18 @@ def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
     return [e for e in elements if not any(p in chosen for p in e.iterancestors())]
 
 
-def _main_scope(root: HtmlElement, title: str | None, headings: list[HtmlElement]) -> HtmlElement:
-    """The element holding the main article: the article around the headline, else the
-    largest article-like element, else the whole document. ``headings``: the ``h1`` elements."""
+def _headline(title: str | None, headings: list[HtmlElement]) -> HtmlElement | None:
+    """The ``h1`` that reads as the title, else the only ``h1``."""
     title_key = name_key(title) if title else None
-    headline: HtmlElement | None = None
     for heading in headings:
         if title_key and name_key(_text(heading)) == title_key:
-            headline = heading
-            break
-    if headline is None and len(headings) == 1:
-        headline = headings[0]
+            return heading
+    return headings[0] if len(headings) == 1 else None
+
+
+def _main_scope(root: HtmlElement, headline: HtmlElement | None) -> HtmlElement:
+    """The element holding the main article: the article around the headline, else the
+    largest article-like element, else the whole document."""
     candidates: list[HtmlElement] = []
     for selector in MAIN_SCOPES:
         candidates.extend(el for el in select(root, selector) if not _is_foreign(el, root))
@@ -366,6 +369,65 @@ def _theme_bylines(scope: HtmlElement) -> list[MarkupByline]:
     return [MarkupByline("element", text) for text in _texts(_outermost(matched))]
 
 
+_DATE_IN_ROW = re.compile(
+    r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|"
+    r"\b\d{1,2}\.?\s+[A-Za-zÀ-ÿ]{3,10}\.?\s+\d{4}\b|\b[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}\b"
+)
+_ROW_SEPARATORS = re.compile(r"\s*(?:[|•·]|\s[-–—]\s)\s*")
+_ROW_NOISE = re.compile(r"\d|^(?:uhr|am|le|on|publié|published|posted|updated|mis à jour)$", re.I)
+_ROW_MAX_CHARS = 150
+
+
+def _near_headline(headline: HtmlElement | None) -> Iterator[HtmlElement]:
+    """The elements printed just before and after the headline (its siblings and its
+    wrapper's), where a theme of its own prints "06.02.2025 | Awa Ba"."""
+    if headline is None:
+        return
+    level: HtmlElement | None = headline
+    for _ in range(2):
+        if level is None:
+            return
+        for sibling in (*list(level.itersiblings(preceding=True))[:3],
+                        *list(level.itersiblings())[:3]):
+            if isinstance(sibling.tag, str) and sibling.tag not in _NOT_TEXT:
+                yield sibling
+        level = level.getparent()
+        if level is None or level.tag in ("body", "html"):
+            return
+
+
+def _row_bylines(headline: HtmlElement | None) -> list[MarkupByline]:
+    """A short row by the headline holding a date and a name: the name is the byline."""
+    found: list[MarkupByline] = []
+    for element in _near_headline(headline):
+        text = _text(element, separate=True)
+        if not text or len(text) > _ROW_MAX_CHARS or not _DATE_IN_ROW.search(text):
+            continue
+        kept = [chunk for chunk in _ROW_SEPARATORS.split(text)
+                if chunk.strip(" ,") and not _ROW_NOISE.search(chunk.strip(" ,"))]
+        if kept and len(kept) <= 2:
+            found.append(MarkupByline("row", ", ".join(chunk.strip(" ,") for chunk in kept)))
+    return found
+
+
+def _labelled_bylines(scope: HtmlElement) -> list[MarkupByline]:
+    """A byline label element followed by the name: "<h5>Autor:</h5> Peter Maahn"."""
+    found: list[MarkupByline] = []
+    for element in scope.iter():
+        if not isinstance(element.tag, str) or element.tag in _NOT_TEXT or len(element):
+            continue
+        label = normalise_space(element.text or "")
+        if not label or len(label) > 25 or not is_marker(label):
+            continue
+        following = normalise_space(element.tail or "")
+        if not following:
+            sibling = element.getnext()
+            following = _text(sibling) if sibling is not None else ""
+        if following and len(following) <= 80 and not _is_foreign(element, scope):
+            found.append(MarkupByline("element", f"{label} {following}"))
+    return found
+
+
 def _link_bylines(scope: HtmlElement) -> list[MarkupByline]:
     found: list[str] = []
     for link in scope.iter("a"):
@@ -405,9 +467,11 @@ def markup_bylines(
     for element in root.iter("h1", "script", "meta"):
         named[str(element.tag)].append(element)
     found.extend(jsonld_bylines(named["script"], title))
-    scope = _main_scope(root, title, named["h1"])
+    headline = _headline(title, named["h1"])
+    scope = _main_scope(root, headline)
     found.extend(_microdata_bylines(root, scope))
-    found.extend(_theme_bylines(scope))
+    found.extend(_theme_bylines(scope) or _labelled_bylines(scope))
     found.extend(_link_bylines(scope))
+    found.extend(_row_bylines(headline))
     found.extend(_meta_bylines(named["meta"]))
     return found

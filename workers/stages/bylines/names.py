@@ -51,14 +51,17 @@ NOT_NAME_WORDS = frozenset(
      "sponsored", "stories", "updated", "published", "views", "follow", "profile", "posts",
      "recherche", "research", "redaktion", "germany", "deutschland", "france", "views:"}
 )
-_SPLIT = re.compile(r"\s*(?:;|&|\+|/|\bet\b|\band\b|\by\b)\s*|\s*,\s*(?:(?:et|and|e)\s+)?")
+_SPLIT = re.compile(
+    r"\s*(?:;|&|\+|/|\bet\b|\band\b|\by\b|\bund\b|\ben\b)\s*|\s*,\s*(?:(?:et|and|e|und)\s+)?"
+)
 _PORTUGUESE_AND = re.compile(r"\s+e\s+")
 _INITIAL = re.compile(r"^(?:[A-ZÀ-Ý][a-zà-ÿ]?\.)+-?(?:[A-ZÀ-Ý][a-zà-ÿ]?\.)*$|^[A-ZÀ-Ý]$")
-_WORD = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿĀ-ž]+(?:['’\-][A-Za-zÀ-ÖØ-öø-ÿĀ-ž]+)*\.?$")
+_WORD = re.compile(r"^[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?$")
 
 
 def split_names(text: str) -> list[str]:
-    """Split a list of names on ``et``/``and``/``&``/``,``/``;``/``/`` and Portuguese ``e``.
+    """Split a list of names on ``et``/``and``/``und``/``y``/``en``/``&``/``,``/``;``/``/`` and
+    Portuguese ``e``.
 
     The Portuguese ``e`` also joins surnames ("Silva e Sousa"), so it splits only when both
     sides have at least two words.

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from workers.stages.bylines.gazetteer import name_key
+from workers.stages.bylines.names import looks_like_name
 
 # Desk, system and generic accounts (compared on name_key: no case, no accents).
 _DESK_ACCOUNTS = frozenset(
@@ -102,11 +103,21 @@ def is_site_itself(name: str, site_name: str | None = None, host: str | None = N
         return True
     words = [_compact(word) for word in re.split(r"[\s/|()\-–—,:]+|(?<=\w)\.(?=[a-z]{2,6}\b)",
                                                   name.lower()) if word]
-    if any(word in keys for word in words) and len(words) <= 4:
+    if len(words) > 4 or _person_shaped(name):
+        # "Helge Fahrnberger" on helge.at is a person; "Rédaction Senego" is the outlet
+        return False
+    if any(word in keys for word in words):
         return True
-    # several words making up the site name: "Dakar Actu" on dakaractu.com
+    # several words making up the site name: "Dakar Actu Infos" on dakaractu.com
     return any(len(words) >= i + n and "".join(words[i:i + n]) in keys
                for n in (2, 3) for i in range(len(words)))
+
+
+def _person_shaped(name: str) -> bool:
+    """Mixed-case words shaped like a signed name, none an outlet's or a desk's word."""
+    return looks_like_name(name, max_words=5) and not any(
+        word.isupper() and len(word) > 1 for word in name.split()
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -28,7 +28,7 @@ PIECE_SEPARATOR = " | "
 # the account that uploaded the piece); visible markup is what the theme shows as the byline.
 BODY, SELECTOR = "body", "selector"
 METADATA = ("jsonld", "microdata", "meta")
-VISIBLE = ("element", "link")
+VISIBLE = ("element", "link", "row")
 # Fields that hold nothing but author names: one word there is a name ("Heiko").
 NAME_FIELDS = frozenset({"jsonld", "microdata", "meta", "link"})
 
@@ -36,7 +36,7 @@ NAME_FIELDS = frozenset({"jsonld", "microdata", "meta", "link"})
 @dataclass(frozen=True)
 class Evidence:
     """One candidate as read: ``origin`` (body, selector, jsonld, microdata, meta, element,
-    link), the raw ``text``, what it names, and ``verdict``: "author" (chosen), "credit" (an
+    link, row), the raw ``text``, what it names, and ``verdict``: "author" (chosen), "credit" (an
     agency or outlet kept), "agrees" (names only chosen people), "overruled" (its people lost
     to other evidence), "desk" (a desk account or the outlet itself), "nothing" (no name)."""
 
