@@ -224,8 +224,11 @@ def test_the_evidence_says_which_source_won() -> None:
                 header='<p class="byline">By Grace Okon and Abdullahi Musa</p>')
     result = tag_bylines(html, BODY + "\n\nSource : NAN", title=TITLE)
     assert result.authors == ["Grace Okon", "Abdullahi Musa"]
-    assert result.authors_from == "jsonld+element"
-    assert result.agencies == ["NAN"] and result.agencies_from == "body"
-    verdicts = {(item.origin, item.text): item.verdict for item in result.evidence}
-    assert verdicts[("meta", "admin")] == "desk"
+    authors, agencies = result.evidence["authors"], result.evidence["agencies"]
+    assert authors.origin == "jsonld+element"
+    assert authors.reason == "metadata and the visible byline agree"
+    assert result.agencies == ["NAN"] and agencies.origin == "body"
+    verdicts = {(item.origin, item.value): item.note for item in authors.candidates}
+    assert verdicts[("meta", "admin")] == "desk account or the outlet itself"
     assert verdicts[("jsonld", "Grace Okon")] == "author"
+    assert verdicts[("body", "Source : NAN")] == "byline line"

@@ -21,6 +21,7 @@ from workers.stages.bylines.gazetteer import lookup_agency, name_key
 from workers.stages.bylines.lines import scan_body
 from workers.stages.bylines.markup import MarkupByline, markup_bylines
 from workers.stages.bylines.negatives import is_desk_account
+from workers.stages.clean.evidence import Candidate, Choice
 
 PIECE_SEPARATOR = " | "
 # Where a candidate comes from, by family: the body's own lines and the registry's selector
@@ -34,20 +35,6 @@ NAME_FIELDS = frozenset({"jsonld", "microdata", "meta", "link"})
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """One candidate as read: ``origin`` (body, selector, jsonld, microdata, meta, element,
-    link, row), the raw ``text``, what it names, and ``verdict``: "author" (chosen), "credit" (an
-    agency or outlet kept), "agrees" (names only chosen people), "overruled" (its people lost
-    to other evidence), "desk" (a desk account or the outlet itself), "nothing" (no name)."""
-
-    origin: str
-    text: str
-    persons: tuple[str, ...] = ()
-    agencies: tuple[str, ...] = ()
-    verdict: str = "nothing"
-
-
-@dataclass(frozen=True)
 class Bylines:
     """The stage's result.
 
@@ -55,17 +42,17 @@ class Bylines:
     origin outlets by short name ("APS", "AMAP", "L'Essor"). ``byline``: the raw byline text
     found, original spelling, pieces from several places joined with " | " (None when nothing
     was found). ``text``: the body with the byline/credit lines removed, nothing else.
-    ``authors_from`` / ``agencies_from``: the origins whose evidence gave them ("body",
-    "jsonld+element"…; None when empty). ``evidence``: every candidate with its verdict.
+    ``evidence``: for "authors" and "agencies", the :class:`Choice` made — the origins whose
+    candidates gave the value ("body", "jsonld+element"…; None when empty), why, and every
+    candidate read with its verdict in ``note`` ("author", "agrees", "overruled", "credit",
+    "desk account or the outlet itself", "no name", "byline line").
     """
 
     authors: list[str] = field(default_factory=list)
     agencies: list[str] = field(default_factory=list)
     byline: str | None = None
     text: str = ""
-    authors_from: str | None = None
-    agencies_from: str | None = None
-    evidence: tuple[Evidence, ...] = ()
+    evidence: dict[str, Choice] = field(default_factory=dict)
 
 
 def _is_site_itself(agency: str, site_name: str | None, host: str | None) -> bool:
@@ -148,10 +135,16 @@ def _persons(readings: list[_Reading]) -> list[str]:
     return names
 
 
-def _choose(
-    body_persons: list[str], readings: list[_Reading]
-) -> tuple[list[str], list[_Reading], list[str]]:
-    """(authors, the markup readings that gave them, origins that gave them)."""
+@dataclass(frozen=True)
+class _Chosen:
+    authors: list[str]
+    used: list[_Reading]
+    origins: list[str]
+    reason: str
+
+
+def _choose(body_persons: list[str], readings: list[_Reading]) -> _Chosen:
+    """The authors, the markup readings that gave them, their origins and why they won."""
     selector = [r for r in readings if r.found.origin == SELECTOR and r.credit.persons]
     metadata = _first_with_persons(readings, METADATA)
     visible = _first_with_persons(readings, VISIBLE)
@@ -160,28 +153,32 @@ def _choose(
         used = list(selector)
         origins = ([BODY] if body_persons else []) + ([SELECTOR] if selector else [])
         authors = list(dict.fromkeys(strong))
+        reason = "printed in the article" if body_persons else "the outlet's byline selector"
         for group in (metadata, visible):
             # co-authors of a byline that agrees with the printed one
             if group and _keys(_persons(group)) & _keys(authors):
                 authors.extend(p for p in _persons(group) if name_key(p) not in _keys(authors))
                 used.extend(group)
                 origins.append(group[0].found.origin)
-        return authors, used, origins
+                reason += f"; {group[0].found.origin} agrees"
+        return _Chosen(authors, used, origins, reason)
     declared, shown = _persons(metadata), _persons(visible)
     if declared and shown:
+        origins = [metadata[0].found.origin, visible[0].found.origin]
         if _keys(declared) & _keys(shown):
             authors = declared + [p for p in shown if name_key(p) not in _keys(declared)]
-            return authors, [*metadata, *visible], [metadata[0].found.origin,
-                                                    visible[0].found.origin]
+            return _Chosen(authors, [*metadata, *visible], origins,
+                           "metadata and the visible byline agree")
         if any(r.credit.marked for r in visible):
-            # a printed "By …" naming someone else corrects the CMS's account
-            return shown, visible, [visible[0].found.origin]
-        return declared, metadata, [metadata[0].found.origin]
+            return _Chosen(shown, visible, origins[1:],
+                           "the printed byline names someone else than the metadata")
+        return _Chosen(declared, metadata, origins[:1],
+                       "declared in the metadata; the unmarked visible names disagree")
     if declared:
-        return declared, metadata, [metadata[0].found.origin]
+        return _Chosen(declared, metadata, [metadata[0].found.origin], "declared in the metadata")
     if shown:
-        return shown, visible, [visible[0].found.origin]
-    return [], [], []
+        return _Chosen(shown, visible, [visible[0].found.origin], "the visible byline")
+    return _Chosen([], [], [], "no candidate names a person")
 
 
 def tag_bylines(
@@ -209,10 +206,10 @@ def tag_bylines(
     readings = [_read(found, site_name, host)
                 for found in _safe_markup(html if html is not None else "", title,
                                           byline_selector)]
-    authors, used, origins = _choose(list(scan.persons), readings)
-    used_ids = {id(reading) for reading in used}
-    author_keys = _keys(authors)
-    evidence = [Evidence(BODY, piece) for piece in scan.pieces]
+    chosen = _choose(list(scan.persons), readings)
+    used_ids = {id(reading) for reading in chosen.used}
+    author_keys = _keys(chosen.authors)
+    candidates = [Candidate(piece, BODY, "byline line") for piece in scan.pieces]
     for reading in readings:
         credit = reading.credit
         new_agencies = [a for a in credit.agencies
@@ -229,18 +226,24 @@ def tag_bylines(
         elif credit.agencies:
             verdict = "credit"
         else:
-            verdict = "desk" if credit.desk else "nothing"
-        evidence.append(Evidence(reading.found.origin, reading.found.text,
-                                 tuple(credit.persons), tuple(credit.agencies), verdict))
+            verdict = "desk account or the outlet itself" if credit.desk else "no name"
+        candidates.append(Candidate(reading.found.text, reading.found.origin, verdict))
 
+    authors = _unique_names(chosen.authors)
+    agencies = list(dict.fromkeys(agencies))
+    agency_origin = "+".join(dict.fromkeys(agency_origins)) or None
     return Bylines(
-        authors=_unique_names(authors),
-        agencies=list(dict.fromkeys(agencies)),
+        authors=authors,
+        agencies=agencies,
         byline=PIECE_SEPARATOR.join(pieces) if pieces else None,
         text=scan.text,
-        authors_from="+".join(dict.fromkeys(origins)) or None,
-        agencies_from="+".join(dict.fromkeys(agency_origins)) or None,
-        evidence=tuple(evidence),
+        evidence={
+            "authors": Choice(authors, "+".join(dict.fromkeys(chosen.origins)) or None,
+                              chosen.reason, tuple(candidates)),
+            "agencies": Choice(agencies, agency_origin,
+                               "credited in the byline slot" if agencies else "no credit",
+                               tuple(candidates)),
+        },
     )
 
 
