@@ -188,6 +188,13 @@ CASES = [
     MarkupCase("personal-site-named-after-its-author",
                page('<meta name="author" content="Aminata Kane">'), ["Aminata Kane"], [],
                host="aminata.example.sn"),
+    MarkupCase("jsonld-list-of-four-authors", page(jsonld(article_ld([{"@type": "Person",
+               "name": name} for name in ("Awa Ba", "Issa Sow", "Rokia Keita", "Ali Dia")]))),
+               ["Awa Ba", "Issa Sow", "Rokia Keita", "Ali Dia"], []),
+    MarkupCase("people-quoted-in-author-boxes-are-no-co-authors",
+               page(jsonld(article_ld("Awa Ba")), header='<span class="author">Awa Ba</span>',
+                    after='<p class="author">Issa Sow, président du syndicat</p>'),
+               ["Awa Ba"], []),
     MarkupCase("photo-credit-author-class-ignored", page(after='<figure><img src="x.jpg">'
                '<figcaption><span class="author">Lamine Ndiaye</span></figcaption></figure>'),
                [], []),

@@ -85,7 +85,7 @@ def site_keys(site_name: str | None, host: str | None) -> set[str]:
         if len(labels) >= 2:
             keys.add(_compact(labels[-2] if labels[-2] not in _SECOND_LEVEL else labels[-3]
                               if len(labels) >= 3 else labels[-2]))
-    return {key for key in keys if len(key) >= 3}
+    return {key for key in keys if len(key) >= 2}
 
 
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "gouv", "ac", "edu", "info"})
@@ -103,6 +103,7 @@ def is_site_itself(name: str, site_name: str | None = None, host: str | None = N
         return True
     words = [_compact(word) for word in re.split(r"[\s/|()\-–—,:]+|(?<=\w)\.(?=[a-z]{2,6}\b)",
                                                   name.lower()) if word]
+    keys = {key for key in keys if len(key) >= 3}  # "dw" alone, never as a word of a name
     if len(words) > 4 or _person_shaped(name):
         # "Helge Fahrnberger" on helge.at is a person; "Rédaction Senego" is the outlet
         return False

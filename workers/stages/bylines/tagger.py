@@ -121,7 +121,7 @@ def _first_with_persons(readings: list[_Reading], origins: tuple[str, ...]) -> l
     longer list than one article's byline, the first only (the one nearest the headline)."""
     for origin in origins:
         chosen = [r for r in readings if r.found.origin == origin and r.credit.persons]
-        if len(chosen) > MAX_BYLINE_ELEMENTS:
+        if origin in VISIBLE and len(chosen) > MAX_BYLINE_ELEMENTS:
             return chosen[:1]
         if chosen:
             return chosen
@@ -143,6 +143,13 @@ class _Chosen:
     reason: str
 
 
+def _agreeing(group: list[_Reading], authors: list[str]) -> list[_Reading]:
+    """The readings of ``group`` that name one of ``authors``: the byline that agrees, whose
+    other names are co-authors (the other readings may be people quoted or pictured)."""
+    keys = _keys(authors)
+    return [reading for reading in group if _keys(reading.credit.persons) & keys]
+
+
 def _choose(body_persons: list[str], readings: list[_Reading]) -> _Chosen:
     """The authors, the markup readings that gave them, their origins and why they won."""
     selector = [r for r in readings if r.found.origin == SELECTOR and r.credit.persons]
@@ -155,19 +162,21 @@ def _choose(body_persons: list[str], readings: list[_Reading]) -> _Chosen:
         authors = list(dict.fromkeys(strong))
         reason = "printed in the article" if body_persons else "the outlet's byline selector"
         for group in (metadata, visible):
-            # co-authors of a byline that agrees with the printed one
-            if group and _keys(_persons(group)) & _keys(authors):
-                authors.extend(p for p in _persons(group) if name_key(p) not in _keys(authors))
-                used.extend(group)
-                origins.append(group[0].found.origin)
-                reason += f"; {group[0].found.origin} agrees"
+            agreeing = _agreeing(group, authors)
+            if agreeing:
+                authors.extend(p for p in _persons(agreeing) if name_key(p) not in _keys(authors))
+                used.extend(agreeing)
+                origins.append(agreeing[0].found.origin)
+                reason += f"; {agreeing[0].found.origin} agrees"
         return _Chosen(authors, used, origins, reason)
     declared, shown = _persons(metadata), _persons(visible)
     if declared and shown:
         origins = [metadata[0].found.origin, visible[0].found.origin]
-        if _keys(declared) & _keys(shown):
-            authors = declared + [p for p in shown if name_key(p) not in _keys(declared)]
-            return _Chosen(authors, [*metadata, *visible], origins,
+        agreeing = _agreeing(visible, declared)
+        if agreeing:
+            authors = declared + [p for p in _persons(agreeing) if name_key(p) not in
+                                  _keys(declared)]
+            return _Chosen(authors, [*metadata, *agreeing], origins,
                            "metadata and the visible byline agree")
         if any(r.credit.marked for r in visible):
             return _Chosen(shown, visible, origins[1:],
