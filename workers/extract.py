@@ -83,8 +83,17 @@ def source_info(outlet: Outlet) -> SourceInfo:
 def extract_record(page: FetchedPage, source: SourceInfo | None) -> dict[str, Any]:
     """The article record of ``page`` (docs/design.md), ``content_hash`` left None for dedup.
 
+    ``evidence`` says which evidence each field came from (see :func:`explain_record`).
     Raises ``PageRejected``/``StageFailed`` from the stages, unchanged.
     """
+    return explain_record(page, source)[0]
+
+
+def explain_record(
+    page: FetchedPage, source: SourceInfo | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The record of ``page`` and, per field, every candidate, where it came from and why the
+    chosen one won (what ``kibaru extract --explain`` prints)."""
     rules = source.selectors if source else None
     cleaned = clean_page(page, rules, language_hint=source.language if source else None)
     bylines = tag_bylines(
@@ -99,7 +108,9 @@ def extract_record(page: FetchedPage, source: SourceInfo | None) -> dict[str, An
     # Language is detected on the text without its byline lines (names skew short texts);
     # the detector remembers its recent samples, so an unchanged text is not classified twice.
     language = detect_language(text, source.language if source else None) if text else None
-    return {
+    evidence = {name: choice.origin for name, choice in cleaned.evidence.items()}
+    evidence.update(authors=bylines.authors_from, agencies=bylines.agencies_from)
+    record = {
         "url": page.url,
         "canonical_url": cleaned.canonical_url,
         "source": source.id if source else page.source,
@@ -114,4 +125,17 @@ def extract_record(page: FetchedPage, source: SourceInfo | None) -> dict[str, An
         "byline": bylines.byline,
         "content_hash": None,
         "fetched_at": page.fetched_at.isoformat(),
+        "evidence": evidence,
     }
+    explanation: dict[str, Any] = {"family": cleaned.family}
+    explanation.update((name, choice.as_dict()) for name, choice in cleaned.evidence.items())
+    explanation["bylines"] = {
+        "authors_from": bylines.authors_from,
+        "agencies_from": bylines.agencies_from,
+        "candidates": [
+            {"origin": item.origin, "text": item.text, "persons": list(item.persons),
+             "agencies": list(item.agencies), "verdict": item.verdict}
+            for item in bylines.evidence
+        ],
+    }
+    return record, explanation

@@ -5,7 +5,9 @@ fetches it first. Without ``--source`` the source is the registry entry whose do
 is on, if any. ``kibaru extract --manifest FILE`` reads JSON lines ``{"path": …, "url": …,
 "source": …}`` (``url`` and ``source`` optional) and prints one record per line, in order, in
 this one process; an input that fails gives a record with an ``"error"`` field, never a
-missing line. Nothing is stored.
+missing line. Nothing is stored. Every record's ``evidence`` names what each field was read
+from; ``--explain`` adds ``explain``: per field, every candidate, where it came from and why the
+chosen one won (printed indented for a single page).
 """
 
 from __future__ import annotations
@@ -53,6 +55,12 @@ def extract(
         None, "--manifest", help='JSON lines {"path": ..., "url": ..., "source": ...}.'
     ),
     sources_file: Path = SOURCES_OPTION,
+    explain: bool = typer.Option(
+        False,
+        "--explain",
+        help="Add to each record, per field, every candidate, where it came from and why the "
+        "chosen one won.",
+    ),
 ) -> None:
     """Print the article record of a page as JSON (no storage)."""
     settings = get_settings()
@@ -60,25 +68,28 @@ def extract(
     if manifest is not None:
         if path_or_url is not None:
             fail("give either a page or --manifest FILE, not both")
-        _extract_manifest(manifest, registry, settings)
+        _extract_manifest(manifest, registry, settings, explain)
         return
     if path_or_url is None:
         fail("give a page (a file or an http(s) URL), or --manifest FILE")
     if source is not None and source not in registry:
         fail(f"--source {source}: no such source in the registry (see `kibaru sources`)")
-    record = extract_one(path_or_url, url, source, registry, settings)
-    print(json.dumps(record, ensure_ascii=False))
+    record = extract_one(path_or_url, url, source, registry, settings, explain=explain)
+    print(json.dumps(record, ensure_ascii=False, indent=2 if explain else None))
     if "error" in record:
         raise typer.Exit(2)
 
 
-def _extract_manifest(manifest: Path, registry: Mapping[str, Source], settings: Settings) -> None:
+def _extract_manifest(
+    manifest: Path, registry: Mapping[str, Source], settings: Settings, explain: bool
+) -> None:
     for number, item in _manifest_items(manifest):
         if "error" in item:
             record: dict[str, Any] = item
         else:
             record = extract_one(
-                item["path"], item.get("url"), item.get("source"), registry, settings
+                item["path"], item.get("url"), item.get("source"), registry, settings,
+                explain=explain,
             )
         record.setdefault("line", number)
         print(json.dumps(record, ensure_ascii=False), flush=True)
@@ -111,9 +122,12 @@ def extract_one(
     source_id: str | None,
     registry: Mapping[str, Source],
     settings: Settings,
+    *,
+    explain: bool = False,
 ) -> dict[str, Any]:
-    """The record of one input, or ``{"path", "url", "error"}`` when it cannot be had."""
-    from workers.extract import extract_record  # the stages load in a second: only when needed
+    """The record of one input, or ``{"path", "url", "error"}`` when it cannot be had; with
+    ``explain``, the record's ``explain`` holds each field's candidates and why one won."""
+    from workers.extract import explain_record  # the stages load in a second: only when needed
 
     try:
         address = url or path_or_url
@@ -121,7 +135,10 @@ def extract_one(
         if source_id and entry is None:
             raise InputError(f"source {source_id!r} is not in the registry")
         page = _load(path_or_url, url, settings, entry)
-        return extract_record(replace(page, source=entry.id if entry else ""), _info(entry))
+        record, why = explain_record(replace(page, source=entry.id if entry else ""), _info(entry))
+        if explain:
+            record["explain"] = why
+        return record
     except InputError as exc:
         return {"path": path_or_url, "url": url, "error": str(exc)}
     except StageError as exc:

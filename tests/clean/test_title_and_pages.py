@@ -180,3 +180,23 @@ def test_a_gallery_is_still_a_gallery_when_its_images_are_in_the_article() -> No
     with pytest.raises(PageRejected) as caught:
         clean_page(_page("https://site.example/societe/en-images-le-sommet/", html))
     assert caught.value.reason == "gallery_page"
+
+
+def test_words_of_scripts_written_without_spaces_are_counted() -> None:
+    # 150 characters of Chinese are about 75 words, not 3 "tokens": no "no_article_body".
+    sentence = "国务院总理今天在北京主持召开国务院常务会议部署进一步推动农村道路建设的措施。"
+    html = (
+        "<html><body><article><h1>国务院部署农村道路建设</h1>"
+        + "".join(f"<p>{sentence}第{n}项。</p>" for n in range(4))
+        + "</article></body></html>"
+    )
+    result = clean_page(_page("https://site.example/n1/2024/0424/c1001-40223222.html", html))
+    assert sentence in result.text
+
+
+def test_the_first_page_parameter_is_no_listing() -> None:
+    url = "https://site.example/news/news_view.html?idx=8723&page=1"
+    assert clean_page(_page(url, f"<html><body>{ARTICLE}</body></html>")).text
+    with pytest.raises(PageRejected) as caught:
+        clean_page(_page("https://site.example/news/list.html?page=2", "<html></html>"))
+    assert caught.value.reason == "listing_page"

@@ -27,7 +27,8 @@ def run(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess
 
 
 def _comparable(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k not in ("fetched_at", "line")}
+    # Goldens hold the article, not the evidence it was read from (see tests/clean/corpus.py).
+    return {k: v for k, v in record.items() if k not in ("fetched_at", "line", "evidence")}
 
 
 def _by_registry_id(fixture: Fixture) -> bool:
@@ -44,6 +45,28 @@ def test_one_page_shows_its_bylines(tmp_path: Path) -> None:
     assert record["authors"] == ["Amen K."] and record["byline"] == "Amen K."
     assert record["agencies"] == []
     assert _comparable(record) == _comparable(SEED.golden())
+
+
+def test_explain_shows_each_fields_candidates_and_the_winner(tmp_path: Path) -> None:
+    args = ["extract", str(SEED.html_path), "--url", SEED.meta["url"], "--explain"]
+    result = run(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert _comparable({k: v for k, v in record.items() if k != "explain"}) == _comparable(
+        SEED.golden()
+    )
+    explain = record["explain"]
+    for name in ("title", "published_at", "text"):
+        field = explain[name]
+        assert field["origin"] == record["evidence"][name]
+        assert field["reason"]
+        assert field["origin"] in [candidate["origin"] for candidate in field["candidates"]]
+    assert record["title"] in [c["value"] for c in explain["title"]["candidates"]]
+    assert record["evidence"]["authors"] == explain["bylines"]["authors_from"]
+    # The desk account the metadata name is shown, and why it lost.
+    assert {"origin": "jsonld", "text": "Rédaction"}.items() <= next(
+        c for c in explain["bylines"]["candidates"] if c["origin"] == "jsonld"
+    ).items()
 
 
 def test_manifest_gives_one_record_per_line_in_order(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ stage, which needs them.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
@@ -20,7 +21,7 @@ from workers.stages.clean.datetext import fold
 from workers.stages.clean.evidence import Candidate, Choice
 from workers.stages.clean.htmltree import select, text_of
 from workers.stages.clean.paragraphs import Paragraph, paragraphs_of
-from workers.stages.clean.textnorm import normalise_line
+from workers.stages.clean.textnorm import count_words, normalise_line
 
 _READ_ALSO = re.compile(
     r"^\W*(a\s+)?(lire|lisez|voir)\s+(aussi|egalement|plus)|^\W*(read|see)\s+(also|more)\b|"
@@ -171,28 +172,29 @@ AGREEMENT = 0.6
 PROSE_MARGIN = 1.5
 
 
-def _shingles(paragraphs: list[str]) -> set[tuple[str, ...]]:
+def _shingles(paragraphs: list[str]) -> Counter[tuple[str, ...]]:
     words = _WORD.findall(" ".join(paragraphs).casefold())
-    return {tuple(words[i : i + 4]) for i in range(max(0, len(words) - 3))}
+    return Counter(tuple(words[i : i + 4]) for i in range(max(0, len(words) - 3)))
 
 
 def prose_words(paragraphs: list[str]) -> int:
     """Words in paragraphs that read as prose (long enough, ending a sentence)."""
     total = 0
     for paragraph in paragraphs:
-        words = len(paragraph.split())
+        words = count_words(paragraph)
         if words >= _PROSE_WORDS and _SENTENCE_END.search(paragraph):
             total += words
     return total
 
 
 def agreement(first: list[str], second: list[str]) -> tuple[float, float]:
-    """(share of ``first``'s 4-word shingles in ``second``, share of ``second``'s in ``first``)."""
+    """(share of ``first``'s 4-word shingles in ``second``, share of ``second``'s in ``first``),
+    repeats counted: a text that says everything twice shares only half of itself."""
     a, b = _shingles(first), _shingles(second)
     if not a or not b:
         return 0.0, 0.0
-    common = len(a & b)
-    return common / len(a), common / len(b)
+    common = (a & b).total()
+    return common / a.total(), common / b.total()
 
 
 def choose_body(

@@ -103,7 +103,7 @@ def _looks_machine(value: str) -> bool:
     return re.match(r"\s*\d{4}-\d{2}-\d{2}", value) is not None or "," in value[:5]
 
 
-Dated = tuple[str, datetime | None]  # (origin, value)
+Dated = tuple[str, datetime | None, HtmlElement | None]  # (origin, value, element shown in)
 
 
 def _structured(metadata: PageMetadata, context: DateContext) -> Iterator[Dated]:
@@ -112,12 +112,12 @@ def _structured(metadata: PageMetadata, context: DateContext) -> Iterator[Dated]
     for key in ("datePublished", "dateCreated"):
         value = article.get(key)
         if isinstance(value, str):
-            yield f"jsonld:{key}", parse_machine_date(value, offset)
+            yield f"jsonld:{key}", parse_machine_date(value, offset), None
     for key in PUBLICATION_META:
         if key in metadata.meta:
-            yield f"meta:{key}", parse_machine_date(metadata.meta[key], offset)
+            yield f"meta:{key}", parse_machine_date(metadata.meta[key], offset), None
     if context.hint:
-        yield "discovery", parse_machine_date(context.hint, offset)
+        yield "discovery", parse_machine_date(context.hint, offset), None
 
 
 def _visible(
@@ -129,17 +129,17 @@ def _visible(
     offset = context.offset_hours
     for selector in selectors:
         for element in select(tree, selector):
-            yield f"element:{selector}", _from_element(element, offset)
+            yield f"element:{selector}", _from_element(element, offset), element
     body = tree.find("body")
     text = text_of(body if body is not None else tree)
     for found in find_dates(text, offset):
         if is_labelled_publication(found) and _STRONG_LABEL.search(found.before):
-            yield "text:labelled", found.value
+            yield "text:labelled", found.value, None
     # Loose class names (".date") also mark the dates of teasers left on the page, so they
     # count only after a labelled "Publié le …".
     for selector in loose_selectors:
         for element in select(tree, selector):
-            yield f"loose:{selector}", _from_element(element, offset)
+            yield f"loose:{selector}", _from_element(element, offset), element
 
 
 def _url_date(address: str, offset: float) -> tuple[datetime | None, bool]:
@@ -180,6 +180,7 @@ def choose_published_at(
     family_selectors: tuple[str, ...],
     context: DateContext,
     loose_selectors: tuple[str, ...] = (),
+    headline: HtmlElement | None = None,
 ) -> Choice:
     """The publication date (tz-aware) among the page's date candidates.
 
@@ -189,7 +190,8 @@ def choose_published_at(
     of the page when none of these gives one (``tree`` has its furniture removed, so the dates
     of related-article widgets are gone).
     Set aside: dates in the future (after the fetch), before 1990, and a visible date that is
-    the fetch day when the metadata give another (the day's date printed in a site header).
+    the fetch day when the metadata give another or when it stands before the ``headline``
+    element (the day's date printed in a site header).
     The first candidate left wins, unless the URL names a date it contradicts: then the first
     candidate consistent with the URL wins, else the URL's own date when it names the day.
     """
@@ -197,39 +199,41 @@ def choose_published_at(
     offset = context.offset_hours
     rule = (context.rule_selector,) if context.rule_selector else ()
     gathered: list[Dated] = [
-        (f"rule:{selector}", _from_element(el, offset))
+        (f"rule:{selector}", _from_element(el, offset), el)
         for selector in rule
         for el in select(tree, selector)
     ]
     gathered.extend(_structured(metadata, context))
     structured_days = {
         value.date()
-        for origin, value in gathered
+        for origin, value, _ in gathered
         if value is not None and origin.startswith(("jsonld:", "meta:"))
     }
     gathered.extend(_visible(tree, family_selectors, loose_selectors, context))
     url_date, names_day = _url_date(context.address, offset)
     if url_date is not None:
-        gathered.append(("url", url_date))
+        gathered.append(("url", url_date, None))
 
     considered: list[Candidate] = []
     plausible: list[tuple[str, datetime]] = []
     fetch_day = context.fetched_at.date()
-    for origin, value in gathered:
+    order: dict[HtmlElement, int] | None = None
+    for origin, value, element in gathered:
         if value is None:
             continue
         note = ""
+        visible = origin.split(":")[0] in ("element", "loose", "text")
         if value > latest:
             note = "in the future"
         elif value < datetime(1990, 1, 1, tzinfo=value.tzinfo):
             note = "before 1990"
-        elif (
-            origin.split(":")[0] in ("element", "loose", "text")
-            and value.date() == fetch_day
-            and structured_days
-            and fetch_day not in structured_days
-        ):
-            note = "the fetch day, where the metadata give another (a site header's date)"
+        elif visible and value.date() == fetch_day:
+            if structured_days and fetch_day not in structured_days:
+                note = "the fetch day, where the metadata give another (a site header's date)"
+            elif element is not None and headline is not None:
+                order = order if order is not None else {el: i for i, el in enumerate(tree.iter())}
+                if order.get(element, -1) < order.get(headline, -1):
+                    note = "the fetch day, shown before the headline (a site header's date)"
         considered.append(Candidate(value.isoformat(), origin, note))
         if not note and all(value != seen for _, seen in plausible):
             plausible.append((origin, value))

@@ -25,10 +25,17 @@ class Candidate:
     note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        shown = self.value if isinstance(self.value, str | None) else str(self.value)
+        """For display: a body (list of paragraphs) as its word count and opening words."""
+        shown: Any = self.value
+        extra: dict[str, Any] = {}
+        if isinstance(shown, list):
+            text = " ".join(str(paragraph) for paragraph in shown)
+            extra["words"] = len(text.split())
+            shown = text
         if isinstance(shown, str) and len(shown) > 300:
             shown = shown[:300] + "…"
-        return {"value": shown, "origin": self.origin, **({"note": self.note} if self.note else {})}
+        note = {"note": self.note} if self.note else {}
+        return {"value": shown, "origin": self.origin, **extra, **note}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 
 from workers.stages.clean.metadata import PageMetadata
+from workers.stages.clean.textnorm import count_words
 from workers.stages.errors import PageRejected
 
 # Listing rules that a real article's address can also contain ("/category/politique/
@@ -44,7 +45,8 @@ _URL_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         "contact_page",
     ),
     (re.compile(r"/(author|auteur|autor|journaliste)(/|$)"), "author_page"),
-    (re.compile(r"/page/\d+/?$|[?&](page|paged)=\d+"), "listing_page"),
+    # Page 1 is where every article's address with a page parameter starts, not a listing.
+    (re.compile(r"/page/\d+/?$|[?&](page|paged)=(0*[2-9]|0*[1-9]\d+)"), "listing_page"),
 )
 _HOME_PATHS = frozenset(
     {"", "index.php", "index.html", "index.htm", "accueil", "home", "fr", "en", "pt"}
@@ -135,7 +137,7 @@ def count_media(regions: list[HtmlElement]) -> tuple[int, int]:
 
 def reject_by_body(text: str, media: tuple[int, int], address: str) -> None:
     """Reject pages whose body is too short to be an article, naming what they are instead."""
-    words = len(text.split())
+    words = count_words(text)
     videos, images = media
     path = urlsplit(address).path.lower()
     if videos and (

@@ -107,7 +107,7 @@ def clean_page(
         rule_selector=rules.date,
     )
     date_choice = choose_published_at(
-        tree, metadata, family.date + GENERIC.date, context, LOOSE_DATE_SELECTORS
+        tree, metadata, family.date + GENERIC.date, context, LOOSE_DATE_SELECTORS, headline
     )
     published_at = date_choice.value
 
@@ -140,6 +140,6 @@ def _selector_origin(selector: str | None, rule: str | None, family: Family) -> 
         return None
     if rule and selector == rule:
         return f"rule:{selector}"
-    if selector in family.body:
+    if selector in family.body and family is not GENERIC:
         return f"family:{family.name}:{selector}"
     return f"markup:{selector}"

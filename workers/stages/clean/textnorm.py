@@ -42,3 +42,19 @@ def normalise_line(text: str) -> str:
 def join_paragraphs(paragraphs: list[str]) -> str:
     """Paragraphs separated by one blank line (the article-record text format)."""
     return "\n\n".join(p for p in paragraphs if p)
+
+
+# Scripts written without spaces between words: Han, Hiragana, Katakana, Hangul syllables, Thai.
+_UNSPACED = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# About this many characters of those scripts make a word of a spaced language.
+_UNSPACED_CHARS_PER_WORD = 2
+
+
+def count_words(text: str) -> int:
+    """Words of ``text``, for length thresholds: space-separated tokens, and for scripts written
+    without spaces (Chinese, Japanese, Thai…) one word per two characters."""
+    unspaced = len(_UNSPACED.findall(text))
+    if not unspaced:
+        return len(text.split())
+    spaced = len(_UNSPACED.sub(" ", text).split())
+    return spaced + unspaced // _UNSPACED_CHARS_PER_WORD

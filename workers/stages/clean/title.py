@@ -74,20 +74,22 @@ def _title_candidates(
 ) -> list[Candidate]:
     """Raw headline candidates, most specific evidence first."""
     candidates: list[Candidate] = []
+    selected: set[HtmlElement] = set()
     for selector in selectors:
-        candidates.extend(
-            Candidate(text_of(el), f"selector:{selector}") for el in select(tree, selector)[:1]
-        )
+        for element in select(tree, selector)[:1]:
+            selected.add(element)
+            candidates.append(Candidate(text_of(element), f"selector:{selector}"))
     article = metadata.article_jsonld or {}
     if isinstance(article.get("headline"), str):
         candidates.append(Candidate(article["headline"], "jsonld:headline"))
     for key in ("og:title", "twitter:title"):
         if metadata.meta.get(key):
             candidates.append(Candidate(metadata.meta[key], f"meta:{key}"))
-    candidates.extend(Candidate(text_of(h1), "h1") for h1 in tree.iter("h1"))
+    # An h1 a selector already gave is the same voice, not a second one.
+    candidates.extend(Candidate(text_of(h1), "h1") for h1 in tree.iter("h1") if h1 not in selected)
     if metadata.html_title:
         candidates.append(Candidate(metadata.html_title, "html:title"))
-    return candidates
+    return list(dict.fromkeys(candidates))  # one selector can sit in two lists
 
 
 def _kind(origin: str) -> str:
