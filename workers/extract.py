@@ -108,8 +108,8 @@ def explain_record(
     # Language is detected on the text without its byline lines (names skew short texts);
     # the detector remembers its recent samples, so an unchanged text is not classified twice.
     language = detect_language(text, source.language if source else None) if text else None
-    evidence = {name: choice.origin for name, choice in cleaned.evidence.items()}
-    evidence.update(authors=bylines.authors_from, agencies=bylines.agencies_from)
+    choices = {**cleaned.evidence, **bylines.evidence}
+    evidence = {name: choice.origin for name, choice in choices.items()}
     record = {
         "url": page.url,
         "canonical_url": cleaned.canonical_url,
@@ -128,14 +128,5 @@ def explain_record(
         "evidence": evidence,
     }
     explanation: dict[str, Any] = {"family": cleaned.family}
-    explanation.update((name, choice.as_dict()) for name, choice in cleaned.evidence.items())
-    explanation["bylines"] = {
-        "authors_from": bylines.authors_from,
-        "agencies_from": bylines.agencies_from,
-        "candidates": [
-            {"origin": item.origin, "text": item.text, "persons": list(item.persons),
-             "agencies": list(item.agencies), "verdict": item.verdict}
-            for item in bylines.evidence
-        ],
-    }
+    explanation.update((name, choice.as_dict()) for name, choice in choices.items())
     return record, explanation

@@ -56,17 +56,17 @@ def test_explain_shows_each_fields_candidates_and_the_winner(tmp_path: Path) -> 
         SEED.golden()
     )
     explain = record["explain"]
-    for name in ("title", "published_at", "text"):
+    for name in ("title", "published_at", "text", "authors"):
         field = explain[name]
         assert field["origin"] == record["evidence"][name]
         assert field["reason"]
         assert field["origin"] in [candidate["origin"] for candidate in field["candidates"]]
     assert record["title"] in [c["value"] for c in explain["title"]["candidates"]]
-    assert record["evidence"]["authors"] == explain["bylines"]["authors_from"]
     # The desk account the metadata name is shown, and why it lost.
-    assert {"origin": "jsonld", "text": "Rédaction"}.items() <= next(
-        c for c in explain["bylines"]["candidates"] if c["origin"] == "jsonld"
-    ).items()
+    authors = explain["authors"]
+    assert authors["origin"] == record["evidence"]["authors"]
+    jsonld = next(c for c in authors["candidates"] if c["origin"] == "jsonld")
+    assert jsonld["value"] == "Rédaction" and jsonld["note"]
 
 
 def test_manifest_gives_one_record_per_line_in_order(tmp_path: Path) -> None:
