@@ -223,6 +223,7 @@ FRENCH = [
     fr("Aminata Sow avec AFP", ["Aminata Sow"], ["AFP"]),
     fr("Par Seydou Keïta avec l'APS", ["Seydou Keïta"], ["APS"], "start"),
     fr("La Rédaction avec AFP", [], ["AFP"]),
+    fr("Awa Traoré (atr)", ["Awa Traoré"], [], note="the journalist's initials after the name"),
     # the note closing an opinion piece presents its author
     fr("*Mamadou Lamine Fofana est juriste, spécialiste du droit foncier.",
        ["Mamadou Lamine Fofana"], []),
@@ -341,6 +342,8 @@ ENGLISH = [
     en("By Accra Daily Mail", [], ["Accra Daily Mail"], "start", host="www.nairanews.ng"),
     en("By Nairanews Reporter", [], [], "start", host="www.nairanews.ng"),
     kept("en", "Grace Okon is expected in Abuja on Monday."),
+    kept("en", "— Grace Okon (@graceokon) February 6, 2025"),
+    en("Source: Kwame Mensah Ltd", [], ["Kwame Mensah Ltd"]),
     kept("en", "Thank you."),
     kept("en", "God bless Nigeria."),
     kept("en", "This is a developing story."),

@@ -23,7 +23,8 @@ from workers.stages.bylines.negatives import is_desk_account
 
 _SPACES = re.compile(r"\s+")
 _SOURCE = re.compile(
-    r"^\(?\s*(?:sources?|fontes?|origine|origin|credit|crédit|via)\s*:\s*(?P<rest>.+?)\)?$",
+    r"^\(?\s*(?:sources?|fontes?|fuentes?|quelle|origine|origin|credit|crédit|via)\s*:\s*"
+    r"(?P<rest>.+?)\)?$",
     re.IGNORECASE,
 )
 _WITH = re.compile(
@@ -339,6 +340,8 @@ def _read_name(part: str, credit: Credit, site: _Site) -> None:
         shown = display_name(name)
         if shown not in credit.persons:
             credit.persons.append(shown)
+    elif name.islower() and name.isalpha() and len(name) <= 3 and credit.persons:
+        credit.role = True  # "Elena Oberholzer (obe)": the journalist's initials
     elif (site.single_names and _SINGLE_NAME.match(name) and not name.isupper()
           and name.lower().rstrip(".") not in NOT_NAME_WORDS):
         credit.persons.append(name)  # "Heiko", "gnaddrig": the field holds only names

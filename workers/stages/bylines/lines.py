@@ -73,6 +73,8 @@ _CONTRIBUTOR_ROLE = re.compile(
     r"vorsitzender|gründer|mitglied|dozent|rechtsanwalt|ärztin|arzt)(?:in)?)\b",
     re.IGNORECASE,
 )
+# The attribution line of an embedded post: "— Awa Ba (@awaba) February 6, 2025".
+_EMBED_ATTRIBUTION = re.compile(r"^[—–-]\s*[^()]{2,60}\(@\w+\)\s+\S.{3,30}\d{4}$")
 _SENTENCE_END = re.compile(r"(?<!\b[A-ZÀ-Ý])(?<!\b[A-ZÀ-Ý][a-zà-ÿ])\.$")
 
 
@@ -256,6 +258,8 @@ def scan_body(
         if key in removed:
             break
         content = normalise_space(replaced.get(key, line.text))
+        if _EMBED_ATTRIBUTION.match(content):
+            break  # the body ends with someone else's post quoted, not with a signature
         if is_photo_credit(content) and len(content) <= MAX_CREDIT_CHARS:
             removed.add(key)
             continue

@@ -14,7 +14,8 @@ import re
 # Lower-case particles inside names; they are kept lower-case (never the first word).
 PARTICLES = frozenset(
     {"de", "da", "das", "do", "dos", "du", "des", "del", "della", "di", "van", "von", "der",
-     "den", "dit", "dite", "bin", "ibn", "e", "y", "la", "le", "d'", "ag", "ould", "mint", "wa"}
+     "den", "dit", "dite", "bin", "ibn", "e", "y", "la", "le", "d'", "ag", "ould", "mint", "wa",
+     "los", "las", "dem"}
 )
 # Particles written capitalised by convention, whatever the case of the byline.
 CAPITALISED_PARTICLES = frozenset({"ould", "mint", "ag", "ben", "bint", "el", "al", "abu"})
@@ -49,7 +50,15 @@ NOT_NAME_WORDS = frozenset(
      "writer", "columnist", "journalist", "journaliste", "contributor", "producer", "analyst",
      "twitter", "facebook", "linkedin", "instagram", "email", "e-mail", "today", "yesterday",
      "sponsored", "stories", "updated", "published", "views", "follow", "profile", "posts",
-     "recherche", "research", "redaktion", "germany", "deutschland", "france", "views:"}
+     "recherche", "research", "redaktion", "germany", "deutschland", "france",
+     # determiners, pronouns and interface words of the other languages met: never in a name
+     "zum", "zur", "ihre", "ihr", "unsere", "unser", "deine", "dein", "meine", "mein", "dieser",
+     "diese", "dieses", "das", "dem", "alle", "mehr", "weitere", "zurück", "beitrag", "artikel",
+     "nachricht", "las", "los", "más", "nuestra", "nuestro", "our", "your", "my", "this",
+     "these", "details", "location", "deal", "copy", "link", "links", "search", "scholar",
+     "kopyala", "linki", "paylaş", "leídas", "notre", "votre", "nos", "vos", "cet", "cette",
+     # degrees and company forms: a title after a name, or an organisation
+     "phd", "ph.d", "mba", "msc", "gmbh", "kg", "ltd", "inc", "llc", "plc", "sarl", "corp"}
 )
 _SPLIT = re.compile(
     r"\s*(?:;|&|\+|/|\bet\b|\band\b|\by\b|\bund\b|\ben\b)\s*|\s*,\s*(?:(?:et|and|e|und)\s+)?"
