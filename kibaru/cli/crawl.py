@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import kombu.exceptions
 import typer
 from rich.markup import escape
 
 from crawler.progress import CrawlProgress
 from crawler.registry import RegistryError
 from kibaru.cli.common import console, fail, get_settings, since_option
+from kibaru.settings import Settings
 from storage.db import StoreError, store_location
 
 
@@ -31,12 +33,23 @@ def crawl(
         help="Skip feed and sitemap entries older than DATE (YYYY-MM-DD, or 7d for a week back).",
     ),
     refresh: bool = typer.Option(False, "--refresh", help="Fetch already stored URLs again."),
+    detach: bool = typer.Option(
+        False, "--detach", help="Hand the crawl to a crawler worker and return at once."
+    ),
 ) -> None:
     """Crawl sources; returns when every page found has been processed and stored."""
     if not source_ids and not all_sources:
         fail("name the source ids to crawl, or use --all (see `kibaru sources`)")
     since_date = since_option(since)
     settings = get_settings()
+    if detach:
+        if since_date is not None or refresh:
+            fail(
+                "--detach takes source ids, --all, --sources and --limit only; crawl without "
+                "--detach to use --since or --refresh"
+            )
+        _detach(settings, source_ids or [], all_sources, sources_file, limit)
+        return
     # Scrapy and the stages load only when a crawl really starts: other commands stay quick.
     from crawler.run import run_crawl
 
@@ -54,6 +67,45 @@ def crawl(
         if summary.error:
             fail(f"run {summary.run_id} {summary.status}: {summary.error}")
         raise typer.Exit(1)
+
+
+def _detach(
+    settings: Settings,
+    source_ids: list[str],
+    all_sources: bool,
+    sources_file: Path | None,
+    limit: int | None,
+) -> None:
+    """Queue the crawl for a worker of the ``crawl`` queue; its job opens and records the run."""
+    if not settings.broker_url:
+        fail(
+            "--detach hands the crawl to a worker: set KIBARU_BROKER_URL (redis://…) and run "
+            "`kibaru worker --queues crawl`, or crawl in this process without --detach"
+        )
+    from crawler.registry import load_registry
+    from crawler.run import select_sources
+    from workers.app import CRAWL_TASK, configure
+
+    try:
+        registry = load_registry([settings.sources, sources_file], builtin=settings.builtin_sources)
+        sources = select_sources(registry, source_ids, all_sources=all_sources)
+    except RegistryError as exc:
+        fail(str(exc))
+    ids = [source.id for source in sources]
+    # The worker reads the sources file itself: give it a path that does not depend on where
+    # this command ran.
+    extra_file = str(sources_file.resolve()) if sources_file else None
+    arguments = {"source_ids": ids, "trigger": "detach", "limit": limit, "sources_file": extra_file}
+    try:
+        task = configure(settings).send_task(CRAWL_TASK, kwargs=arguments, ignore_result=True)
+    except (OSError, kombu.exceptions.OperationalError) as exc:
+        fail(f"cannot queue the crawl on KIBARU_BROKER_URL: {exc} (is Redis running?)")
+    console.print(
+        f"crawl of {len(ids)} source(s) queued for a crawler worker (task {task.id}); "
+        "`kibaru runs` shows its run once a worker of the crawl queue has started it",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _print_summary(run_id: int, status: str, counts: dict[str, Any]) -> None:

@@ -29,6 +29,9 @@ TEST_ENVIRONMENT = {
     "KIBARU_TASK_TIME_LIMIT": "6",
     "KIBARU_RETRY_BACKOFF_MAX": "2",
     "KIBARU_LOG_LEVEL": "WARNING",
+    # Only the local test sites: the built-in registry names real outlets on the internet,
+    # which `crawl --all` would try to reach.
+    "KIBARU_BUILTIN_SOURCES": "false",
 }
 
 
