@@ -125,3 +125,18 @@ def test_discovery_hint_is_used_after_metadata() -> None:
         body=html.encode(), hints={"published_at": "2025-02-06T19:45:00+00:00"},
     )
     assert clean_page(page).published_at == datetime(2025, 2, 6, 19, 45, tzinfo=UTC)
+
+
+def test_a_utc_timestamp_is_written_on_the_day_the_url_gives() -> None:
+    # 23:11 UTC on the 31st is already the 1st where the address was dated: same instant.
+    head = '<meta property="article:published_time" content="2024-12-31T23:11:59+00:00">'
+    got = _clean(head, "", url="https://site.example/2025/01/01/bonne-annee-a-tous/")
+    assert got == datetime(2024, 12, 31, 23, 11, 59, tzinfo=UTC)
+    assert got is not None and got.date().isoformat() == "2025-01-01"
+
+
+def test_a_month_in_the_url_is_no_day() -> None:
+    # The address names a month: a day found anywhere else wins, the 1st is not made up.
+    got = _clean("", '<div class="infos">17/03/2025</div>',
+                 url="https://site.example/2025/03/une-nouvelle-route-ouverte.html")
+    assert got == datetime(2025, 3, 17, tzinfo=UTC)

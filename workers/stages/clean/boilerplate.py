@@ -176,16 +176,23 @@ def _prose_holders(tree: HtmlElement) -> set[HtmlElement]:
 
 
 def strip_furniture(
-    tree: HtmlElement, selectors: Iterable[str], anchors: Iterable[HtmlElement]
+    tree: HtmlElement,
+    selectors: Iterable[str],
+    anchors: Iterable[HtmlElement],
+    *,
+    never_text: bool = True,
 ) -> None:
     """Remove never-text tags, the given drop selectors and furniture-named elements.
 
     ``anchors`` (headline, body container) and their ancestors are never removed, nor a
-    furniture-named element that holds most of the page's long paragraphs.
+    furniture-named element that holds most of the page's long paragraphs. ``never_text``
+    False keeps scripts, forms and the like (what a date finder still reads).
     """
     keep = _protected(anchors)
     holders = _prose_holders(tree)
-    doomed: list[HtmlElement] = [el for el in tree.iter(*NEVER_TEXT_TAGS) if el not in keep]
+    doomed: list[HtmlElement] = (
+        [el for el in tree.iter(*NEVER_TEXT_TAGS) if el not in keep] if never_text else []
+    )
     for selector in selectors:
         doomed.extend(el for el in select(tree, selector) if el not in keep)
     body = tree.find("body")

@@ -11,9 +11,9 @@ the URL contradicts gives way to one it confirms (see :func:`choose_published_at
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from htmldate import find_date
 from lxml.html import HtmlElement
@@ -181,6 +181,7 @@ def choose_published_at(
     context: DateContext,
     loose_selectors: tuple[str, ...] = (),
     headline: HtmlElement | None = None,
+    scripted: Callable[[], HtmlElement] | None = None,
 ) -> Choice:
     """The publication date (tz-aware) among the page's date candidates.
 
@@ -188,7 +189,8 @@ def choose_published_at(
     publication meta tags, the date discovery found, the theme's date elements, a labelled
     "Publié le …", loose date classes, the date in the URL, and htmldate's extensive reading
     of the page when none of these gives one (``tree`` has its furniture removed, so the dates
-    of related-article widgets are gone).
+    of related-article widgets are gone), then of ``scripted()``: the page without its
+    furniture but with its scripts (dates that only a page's data layer states).
     Set aside: dates in the future (after the fetch), before 1990, and a visible date that is
     the fetch day when the metadata give another or when it stands before the ``headline``
     element (the day's date printed in a site header).
@@ -211,7 +213,7 @@ def choose_published_at(
     }
     gathered.extend(_visible(tree, family_selectors, loose_selectors, context))
     url_date, names_day = _url_date(context.address, offset)
-    if url_date is not None:
+    if url_date is not None and names_day:
         gathered.append(("url", url_date, None))
 
     considered: list[Candidate] = []
@@ -238,10 +240,18 @@ def choose_published_at(
         if not note and all(value != seen for _, seen in plausible):
             plausible.append((origin, value))
     if not plausible:
-        fallback = _htmldate(tree, context)
-        if fallback is not None and fallback <= latest:
-            considered.append(Candidate(fallback.isoformat(), "htmldate"))
-            return Choice(fallback, "htmldate", "no other candidate", tuple(considered))
+        for origin, source in (("htmldate", lambda: tree), ("htmldate:scripts", scripted)):
+            if source is None:
+                continue
+            fallback = _htmldate(source(), context)
+            # January 1st is how htmldate writes a bare year: no day is known.
+            if fallback is not None and fallback <= latest and fallback.strftime("%m%d") != "0101":
+                considered.append(Candidate(fallback.isoformat(), origin))
+                return Choice(fallback, origin, "no other candidate", tuple(considered))
+        if url_date is not None:
+            considered.append(Candidate(url_date.isoformat(), "url"))
+            return Choice(url_date, "url", "only the URL's month is known (the 1st stands in)",
+                          tuple(considered))
         return Choice(None, None, "no date found", tuple(considered))
 
     origin, value = plausible[0]
@@ -249,15 +259,30 @@ def choose_published_at(
         reason = "most trusted evidence"
         if url_date is not None and origin != "url":
             reason += ", consistent with the URL's date"
-        return Choice(value, origin, reason, tuple(considered))
+        return Choice(_on_url_day(value, url_date, names_day), origin, reason, tuple(considered))
     for other_origin, other in plausible[1:]:
         if other_origin != "url" and _consistent(other, url_date, names_day):
             reason = f"{origin} contradicts the URL's date; this agrees with it"
-            return Choice(other, other_origin, reason, tuple(considered))
+            return Choice(_on_url_day(other, url_date, names_day), other_origin, reason,
+                          tuple(considered))
     if names_day:
         return Choice(url_date, "url", f"{origin} contradicts the URL's date", tuple(considered))
     reason = "most trusted evidence (the URL names only a month)"
     return Choice(value, origin, reason, tuple(considered))
+
+
+def _on_url_day(value: datetime, url_date: datetime | None, names_day: bool) -> datetime:
+    """The same instant, written in the nearest offset whose calendar day is the URL's: an
+    address is dated in the newsroom's time, a timestamp often in UTC (23:10 UTC on the 31st
+    is the 1st in Lagos or Berlin)."""
+    if url_date is None or not names_day or value.date() == url_date.date():
+        return value
+    current = value.utcoffset() or timedelta(0)
+    for step in sorted(range(-12, 15), key=lambda hours: abs(timedelta(hours=hours) - current)):
+        shifted = value.astimezone(timezone(timedelta(hours=step)))
+        if shifted.date() == url_date.date():
+            return shifted
+    return value
 
 
 def find_published_at(

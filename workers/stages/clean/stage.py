@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from lxml.html import HtmlElement
+
 from workers.stages.clean.body import (
     body_by_trafilatura,
     body_from_containers,
@@ -106,8 +108,14 @@ def clean_page(
         hint=page.hints.get("published_at"),
         rule_selector=rules.date,
     )
+    def scripted() -> HtmlElement:
+        page_tree = document.working_tree()
+        strip_furniture(page_tree, (*family.drop, *rules.drop), (), never_text=False)
+        return page_tree
+
     date_choice = choose_published_at(
-        tree, metadata, family.date + GENERIC.date, context, LOOSE_DATE_SELECTORS, headline
+        tree, metadata, family.date + GENERIC.date, context, LOOSE_DATE_SELECTORS, headline,
+        scripted,
     )
     published_at = date_choice.value
 
