@@ -74,6 +74,8 @@ def scrapy_settings(settings: Settings, sources: list[Source]) -> dict[str, Any]
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(per_domain),
         "DOWNLOAD_MAXSIZE": settings.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
+        # Connect to the addresses the source guard checked, not to a second DNS answer.
+        "DNS_RESOLVER": "crawler.resolver.CheckedResolver",
         "DOWNLOAD_TIMEOUT": settings.fetch_timeout,  # the whole download, not each read
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 2,

@@ -49,6 +49,13 @@ from crawler.xmlsafety import UnsafeXml
 from workers.stages.page import FetchedPage
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Scrapy 2.13+ wraps Twisted's download errors in its own; by name, for every version.
+DOWNLOAD_ERROR_KINDS = {
+    "CannotResolveHostError": "dns",
+    "DownloadTimeoutError": "timeout",
+    "DownloadConnectionRefusedError": "connection_refused",
+    "ResponseDataLossError": "data_loss",
+}
 
 
 class NewsSpider(scrapy.Spider):
@@ -307,6 +314,8 @@ def error_kind(failure: Failure) -> str:
     name = type(error).__name__
     if name == "DownloadCancelledError" or "maxsize" in str(error).lower():
         return "too_large"
+    if name in DOWNLOAD_ERROR_KINDS:
+        return DOWNLOAD_ERROR_KINDS[name]
     if isinstance(error, DNSLookupError):
         return "dns"
     if isinstance(error, TimeoutError | TCPTimedOutError):

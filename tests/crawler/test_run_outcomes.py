@@ -163,3 +163,84 @@ def test_a_robots_txt_redirecting_off_the_source_is_not_followed(tmp_path: Path)
     finally:
         home.stop()
         elsewhere.stop()
+
+
+STUBBED_CRAWL = """
+import sys
+from crawler import netguard
+real = netguard._lookup
+netguard._lookup = lambda host: {"outlet.test": ("127.0.0.89",)}.get(host) or real(host)
+from crawler.run import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_the_crawl_connects_to_the_address_the_guard_checked(tmp_path: Path) -> None:
+    # Only the guard's resolver knows outlet.test: the crawl reaches the outlet only if its
+    # connections use the answer the guard checked (the system resolver has never heard of it).
+    site = FakeOutlet("127.0.0.89").start()
+    try:
+        base = f"http://outlet.test:{site.port}"
+        site.add("/2025/02/good.html", article_html("checked-address").encode())
+        site.add(
+            "/sitemap.xml", sitemap([base + "/2025/02/good.html"]), Content_Type="application/xml"
+        )
+        path = sources_file(
+            tmp_path / "s.yaml",
+            [{"id": "stubbed", "homepage": base + "/", "sitemaps": [base + "/sitemap.xml"]}],
+        )
+        done = subprocess.run(
+            [
+                str(REPO / ".venv" / "bin" / "python"),
+                "-c",
+                STUBBED_CRAWL,
+                "stubbed",
+                "--sources",
+                str(path),
+            ],
+            cwd=REPO,
+            env=env_for(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+        summary = json.loads(done.stdout.strip().splitlines()[-1])
+        assert summary["articles"] == 1, summary
+        assert site.hits("/2025/02/good.html") == 1
+    finally:
+        site.stop()
+
+
+def test_download_errors_are_counted_by_kind(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    def drip() -> Iterator[bytes]:
+        yield b"<html><body>"
+        for _ in range(60):
+            time.sleep(1)
+            yield b"x"
+
+    site = FakeOutlet("127.0.0.90").start()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.90", 0))
+        closed = probe.getsockname()[1]  # nothing listens there once the probe is closed
+    try:
+        site.add("/2025/02/drip.html", drip)
+        site.add(
+            "/sitemap.xml",
+            sitemap([site.url("/2025/02/drip.html"), f"http://127.0.0.90:{closed}/2025/02/x.html"]),
+            Content_Type="application/xml",
+        )
+        path = sources_file(
+            tmp_path / "s.yaml",
+            [{"id": "errs", "homepage": site.url("/"), "sitemaps": [site.url("/sitemap.xml")]}],
+        )
+        env = {**env_for(tmp_path), "KIBARU_FETCH_TIMEOUT": "2"}
+        done = kibaru("crawl", "errs", "--sources", str(path), env=env)
+        assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+        counts = json.loads(kibaru("runs", "show", "1", "--json", env=env).stdout)["counts"]
+        assert counts["errors_by_kind"] == {"connection_refused": 1, "timeout": 1}, counts
+    finally:
+        site.stop()
