@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 BUILTIN_DIR = Path(__file__).with_name("sources")
+MAX_SOURCES_BYTES = 8 * 1024 * 1024  # thousands of sources fit in a megabyte
 
 
 class RegistryError(ValueError):
@@ -135,9 +136,21 @@ class Source(BaseModel):
         return "+".join(modes) or "auto"
 
 
+def _read_text(path: Path) -> str:
+    """The file's text, at most MAX_SOURCES_BYTES of it (a device or a pipe has no size)."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_SOURCES_BYTES + 1)
+    if len(data) > MAX_SOURCES_BYTES:
+        raise RegistryError(
+            f"{path}: over {MAX_SOURCES_BYTES} bytes; is it a sources file? (KIBARU_SOURCES "
+            "or --sources)"
+        )
+    return data.decode("utf-8")
+
+
 def _read_entries(path: Path) -> list[dict[str, Any]]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(_read_text(path))
     except FileNotFoundError as exc:
         raise RegistryError(
             f"{path}: no such sources file (check KIBARU_SOURCES or --sources)"

@@ -75,13 +75,22 @@ def replacing(path: Path, option: str) -> Iterator[Path]:
     """A temporary file beside ``path`` that replaces it once the block succeeds.
 
     A command that fails half-way leaves the previous file as it was and no partial one;
-    a path that cannot be written fails with one line.
+    a path that cannot be written fails with one line. A symbolic link keeps pointing where
+    it did (its target is replaced); what is not a regular file (``/dev/stdout``, a named
+    pipe) is written to directly, never replaced.
     """
     check_output_path(path, option)
+    if path.exists() and not path.is_file():
+        try:
+            yield path
+        except OSError as exc:
+            fail(f"{option} {path}: cannot write it ({exc.strerror or exc})")
+        return
+    path = path.resolve() if path.is_symlink() else path
     try:
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as exc:
-        fail(f"{option} {path}: cannot write there ({exc.strerror})")
+        fail(f"{option} {path}: cannot write there ({exc.strerror or exc})")
     os.close(handle)
     temporary = Path(name)
     umask = os.umask(0)
@@ -92,6 +101,6 @@ def replacing(path: Path, option: str) -> Iterator[Path]:
         yield temporary
         os.replace(temporary, path)
     except OSError as exc:
-        fail(f"{option} {path}: cannot write it ({exc.strerror})")
+        fail(f"{option} {path}: cannot write it ({exc.strerror or exc})")
     finally:
         temporary.unlink(missing_ok=True)

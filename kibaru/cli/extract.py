@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from workers.extract import SourceInfo
 
 
+MAX_LINE_CHARS = 1024 * 1024  # a manifest line names one page: far below this
+
+
 class InputError(Exception):
     """An input that cannot be read or fetched; the message says which and why."""
 
@@ -88,7 +91,11 @@ def _extract_manifest(
             record: dict[str, Any] = item
         else:
             record = extract_one(
-                item["path"], item.get("url"), item.get("source"), registry, settings,
+                item["path"],
+                item.get("url"),
+                item.get("source"),
+                registry,
+                settings,
                 explain=explain,
             )
         record.setdefault("line", number)
@@ -102,7 +109,13 @@ def _manifest_items(manifest: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     except OSError as exc:
         fail(f"--manifest {manifest}: cannot read it ({exc.strerror})")
     with handle:
-        for number, line in enumerate(handle, start=1):
+        for number, line in enumerate(iter(lambda: handle.readline(MAX_LINE_CHARS + 1), ""), 1):
+            if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+                # No line end in a megabyte: not JSON lines (a binary file, /dev/zero).
+                fail(
+                    f"--manifest {manifest}: line {number} runs past {MAX_LINE_CHARS} "
+                    "characters without a line end; give a JSON lines file"
+                )
             if not line.strip():
                 continue
             try:
@@ -155,15 +168,18 @@ def _load(
     if urlsplit(path_or_url).scheme in ("http", "https"):
         return _fetch(path_or_url, settings, entry)
     path = Path(path_or_url)
+    limit = settings.max_page_bytes
     try:
         size = path.stat().st_size
-        if size > settings.max_page_bytes:
-            raise InputError(
-                f"{path}: {size} bytes, over KIBARU_MAX_PAGE_BYTES ({settings.max_page_bytes})"
-            )
-        body = path.read_bytes()
+        if size > limit:
+            raise InputError(f"{path}: {size} bytes, over KIBARU_MAX_PAGE_BYTES ({limit})")
+        # Read at most one byte past the cap: a device or a pipe (/dev/zero) has no size.
+        with path.open("rb") as handle:
+            body = handle.read(limit + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read it ({exc.strerror})") from exc
+    if len(body) > limit:
+        raise InputError(f"{path}: over KIBARU_MAX_PAGE_BYTES ({limit})")
     return FetchedPage(url=url or path.resolve().as_uri(), source="", body=body)
 
 

@@ -249,3 +249,33 @@ def test_a_path_with_square_brackets_is_printed_as_it_is(tmp_path: Path) -> None
     result = run(["export", "-o", str(target)], tmp_path, KIBARU_DATABASE_URL=url)
     assert result.returncode == 0, result.stderr
     assert f"to {target}" in result.stderr
+
+
+def test_export_to_dev_stdout_and_through_a_symlink(tmp_path: Path) -> None:
+    url = stored_db(tmp_path)
+    piped = run(["export", "-o", "/dev/stdout"], tmp_path, KIBARU_DATABASE_URL=url)
+    assert piped.returncode == 0, piped.stderr
+    assert '"https://a.ml/1"' in piped.stdout
+    assert Path("/dev/stdout").is_symlink() or Path("/dev/stdout").exists()
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(tmp_path / "real.jsonl")
+    linked = run(["export", "-o", str(link)], tmp_path, KIBARU_DATABASE_URL=url)
+    assert linked.returncode == 0, linked.stderr
+    assert link.is_symlink() and '"https://a.ml/1"' in (tmp_path / "real.jsonl").read_text()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["extract", "/dev/zero", "--url", "https://x.example.org/a"],
+        ["extract", "--manifest", "/dev/zero"],
+        ["sources", "--sources", "/dev/zero"],
+        ["crawl", "--all", "--sources", "/dev/zero"],
+    ],
+)
+def test_an_endless_input_is_refused_at_a_cap(command: list[str], tmp_path: Path) -> None:
+    # Before, each of these read /dev/zero until memory ran out (run() times out at 120 s).
+    result = run(command, tmp_path)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "/dev/zero" in result.stdout + result.stderr
+    assert "over" in result.stdout + result.stderr or "line end" in result.stderr
