@@ -1,13 +1,20 @@
-"""Showing a crawl's progress: live in a terminal, plain lines in a log."""
+"""Showing a crawl's progress: live in a terminal, plain lines in a log.
+
+The counts come from :func:`crawler.run.run_crawl`: the crawl's own (per source), and, once
+fetching is over and the run waits for its pages to be processed, the same counts with the
+processing counts under ``processing`` (and a ``notice`` there when nothing is processing
+them). Both stay shown until the run ends.
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 # In a log, one line every this many seconds is plenty.
 LOG_INTERVAL = 10.0
@@ -21,6 +28,15 @@ def _line(counts: dict[str, Any]) -> str:
     )
 
 
+def _processing_line(processing: dict[str, Any]) -> str:
+    return (
+        f"processed {processing.get('pages', 0) - processing.get('pending', 0)}/"
+        f"{processing.get('pages', 0)} pages: {processing.get('articles', 0)} stored "
+        f"({processing.get('duplicates', 0)} duplicates), {processing.get('rejected', 0)} "
+        f"rejected, {processing.get('failed', 0)} failed, {processing.get('pending', 0)} pending"
+    )
+
+
 class CrawlProgress:
     """A progress callback for :func:`crawler.run.run_crawl`; use as a context manager."""
 
@@ -28,10 +44,11 @@ class CrawlProgress:
         self.console = console
         self.live: Live | None = None
         self.last_line = 0.0
+        self.last_notice: str | None = None
 
     def __enter__(self) -> CrawlProgress:
         if self.console.is_terminal:
-            self.live = Live(self._table({}), console=self.console, refresh_per_second=4)
+            self.live = Live(self._view({}), console=self.console, refresh_per_second=4)
             self.live.__enter__()
         return self
 
@@ -41,12 +58,34 @@ class CrawlProgress:
 
     def __call__(self, counts: dict[str, Any]) -> None:
         if self.live is not None:
-            self.live.update(self._table(counts))
+            self.live.update(self._view(counts))
             return
+        processing = counts.get("processing") or {}
+        notice = processing.get("notice")
         now = time.monotonic()
-        if now - self.last_line >= LOG_INTERVAL:
+        # A new notice is printed at once (the first sign of trouble should not wait).
+        fresh_notice = bool(notice) and self.last_notice is None
+        self.last_notice = notice
+        if now - self.last_line >= LOG_INTERVAL or fresh_notice:
             self.last_line = now
-            self.console.print(f"crawl: {_line(counts)}", highlight=False, soft_wrap=True)
+            line = f"crawl: {_line(counts)}"
+            if processing:
+                line += f"; {_processing_line(processing)}"
+            self.console.print(line, highlight=False, soft_wrap=True, markup=False)
+            if notice:
+                self.console.print(f"crawl: {notice}", highlight=False, soft_wrap=True,
+                                   markup=False)
+
+    @classmethod
+    def _view(cls, counts: dict[str, Any]) -> Table | Group:
+        table = cls._table(counts)
+        processing = counts.get("processing") or {}
+        if not processing:
+            return table
+        lines: list[Table | Text] = [table, Text(_processing_line(processing))]
+        if processing.get("notice"):
+            lines.append(Text(processing["notice"], style="yellow"))
+        return Group(*lines)
 
     @staticmethod
     def _table(counts: dict[str, Any]) -> Table:

@@ -28,11 +28,14 @@ from crawler.outcome import run_outcome
 from crawler.registry import RegistryError, Source, load_registry
 from crawler.scrapy_settings import scrapy_settings
 from crawler.spiders.news import NewsSpider
+from crawler.stopping import Stopped, stop_signals
+from crawler.stopping import check as check_stop
+from crawler.stopping import reinstall as reinstall_stop_signals
 from kibaru.settings import Settings, load_settings
-from storage.db import open_store
-from storage.repository import finish_run, start_run, upsert_sources
-from storage.runs import claim_run
-from workers.ingest import Ingestor, open_ingestor
+from storage.db import Store, open_store
+from storage.repository import upsert_sources
+from storage.run_recorder import RunRecorder, SourceBusy
+from workers.ingest import IngestError, Ingestor, open_ingestor
 
 Progress = Callable[[dict[str, Any]], None]
 log = logging.getLogger(__name__)
@@ -81,52 +84,105 @@ def run_crawl(
 ) -> CrawlSummary:
     """Crawl the chosen sources, hand every page on, record the run; return its summary.
 
-    ``progress`` (if given) is called about once a second with the running counts, then
-    with the processing counts while waiting for the workers.
+    ``progress`` (if given) is called about once a second with the running counts, then,
+    while waiting for the workers, with the same counts plus ``processing`` (counts by
+    outcome, and a ``notice`` when no worker consumes the queue).
+
+    The run holds its sources' locks (see :mod:`storage.run_recorder`): when another live run
+    crawls one of them, nothing is fetched and the run is ``skipped``. SIGTERM or Ctrl-C stops
+    the run at once, whatever it is doing: the run is ``interrupted``, and the pages already
+    queued stay with the workers. Raises :class:`workers.ingest.IngestError` (one line, the
+    run recorded as failed) when the pages cannot be handed on: the broker does not answer (it
+    is checked before any fetch), or no worker consumes its queue for ``KIBARU_WORKER_WAIT``.
     """
     registry = load_registry([settings.sources, sources_file], builtin=settings.builtin_sources)
     sources = select_sources(registry, source_ids, all_sources=all_sources)
+    ids = [source.id for source in sources]
+    options = CrawlOptions(
+        limit=limit,
+        since=since,
+        refresh=refresh,
+        max_sitemap_bytes=settings.max_sitemap_bytes,
+        max_pagination_depth=settings.max_pagination_depth,
+        allowed_networks=settings.allowed_network_list,
+    )
     store = open_store(settings.database_url, write=True)
     try:
-        with store.session() as session:
-            upsert_sources(session, [source.model_dump() for source in sources])
+        with stop_signals():
+            with store.session() as session:
+                upsert_sources(session, [source.model_dump() for source in sources])
+            beat = settings.run_heartbeat
             if run_id is None:
-                run_id = start_run(session, [source.id for source in sources], trigger=trigger)
-            else:  # opened by whoever queued the crawl (`kibaru crawl --detach`, a worker)
-                claim_run(session, run_id, [source.id for source in sources])
+                recorder = RunRecorder.open(store, ids, trigger=trigger, heartbeat=beat)
+            else:  # opened by whoever queued the crawl (a crawl task's sender, its job)
+                recorder = RunRecorder.claim(store, run_id, ids, heartbeat=beat)
+            with recorder.keep_alive():
+                return _recorded_crawl(settings, store, recorder, sources, options, progress)
+    finally:
+        store.dispose()
+
+
+def _recorded_crawl(
+    settings: Settings, store: Store, recorder: RunRecorder, sources: list[Source],
+    options: CrawlOptions, progress: Progress | None,
+) -> CrawlSummary:
+    run_id = recorder.run_id
+    try:
+        recorder.lock_sources([source.id for source in sources])
+    except SourceBusy as busy:
+        skipped: dict[str, Any] = {"skipped_for_run": busy.holder}
+        recorder.finish("skipped", skipped, error=str(busy))
+        return CrawlSummary(run_id=run_id, status="skipped", counts=skipped, error=str(busy))
+    ingestor: Ingestor | None = None
+    context: CrawlContext | None = None
+    try:
         ingestor = open_ingestor(settings, store, run_id)
-        options = CrawlOptions(
-            limit=limit,
-            since=since,
-            refresh=refresh,
-            max_sitemap_bytes=settings.max_sitemap_bytes,
-            max_pagination_depth=settings.max_pagination_depth,
-            allowed_networks=settings.allowed_network_list,
-        )
         context = CrawlContext(
             sources={source.id: source for source in sources},
             options=options,
-            known=never_known if refresh else stored_url_filter(store),
+            known=never_known if options.refresh else stored_url_filter(store),
             submit=ingestor.submit,
             flush_due=ingestor.flush_due,
         )
-        try:
-            stats = _crawl(settings, sources, context, progress)
-            processed = ingestor.finish(progress=progress)
-        except BaseException as exc:
+        check_stop()  # a signal that came before Scrapy's handlers were in place
+        stats = _crawl(settings, sources, context, progress)
+        if context.close_reason == "shutdown":  # Scrapy stopped the spider on a signal
+            raise Stopped(None)
+        check_stop()
+        processed = ingestor.finish(progress=_while_processing(context, progress))
+    except BaseException as exc:
+        if ingestor is not None:
             _hand_on_what_is_stored(ingestor)
-            with store.session() as session:
-                counts = {**context.tally.as_dict(), "error_samples": context.error_samples}
-                status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-                finish_run(session, run_id, status=status, counts=counts, error=repr(exc)[:2000])
-            raise
-        counts = _final_counts(context, stats, processed)
-        status, error = run_outcome(context.close_reason, counts)
-        with store.session() as session:
-            finish_run(session, run_id, status=status, counts=counts, error=error)
-        return CrawlSummary(run_id=run_id, status=status, counts=counts, error=error)
-    finally:
-        store.dispose()
+        counts: dict[str, Any] = {}
+        if context is not None:
+            counts = {**context.tally.as_dict(), "error_samples": context.error_samples}
+        if isinstance(exc, Stopped | KeyboardInterrupt):
+            error = str(exc) or "stopped by SIGINT"
+            if settings.broker_url:
+                error += "; the pages already queued stay queued for the workers"
+            recorder.finish("interrupted", counts, error=error)
+            return CrawlSummary(run_id=run_id, status="interrupted", counts=counts, error=error)
+        error = str(exc) if isinstance(exc, IngestError) else repr(exc)[:2000]
+        recorder.finish("failed", counts, error=error)
+        raise
+    counts = _final_counts(context, stats, processed)
+    status, outcome_error = run_outcome(context.close_reason, counts)
+    recorder.finish(status, counts, error=outcome_error)
+    return CrawlSummary(run_id=run_id, status=status, counts=counts, error=outcome_error)
+
+
+def _while_processing(context: CrawlContext, progress: Progress | None) -> Progress:
+    """The progress callback of the wait for the workers: the crawl's counts stay shown,
+    with the processing counts under ``processing``. It is called at every poll of the wait,
+    and raises :class:`Stopped` there once a stop signal has arrived (the ingestor's wait
+    ends with whatever its callback raises)."""
+
+    def report(processing: dict[str, Any]) -> None:
+        check_stop()
+        if progress is not None:
+            progress({**context.tally.as_dict(), "processing": processing})
+
+    return report
 
 
 def _hand_on_what_is_stored(ingestor: Ingestor) -> None:
@@ -152,6 +208,8 @@ def _crawl(
         ticker = task.LoopingCall(lambda: progress(context.tally.as_dict()))
         ticker.start(PROGRESS_INTERVAL, now=False)
     process.start()
+    # Scrapy's signal handlers outlive its reactor and can no longer stop anything.
+    reinstall_stop_signals()
     if ticker is not None and ticker.running:
         ticker.stop()
     assert crawler.stats is not None
@@ -201,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except IngestError as exc:  # recorded as the run's error
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(json.dumps({"run_id": summary.run_id, "status": summary.status,
                       "error": summary.error, **summary.counts}))
     return 0 if summary.status == "succeeded" else 1

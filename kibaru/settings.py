@@ -108,6 +108,18 @@ class Settings(BaseSettings):
     crawl_time_limit: int = Field(
         default=6 * 3600, ge=10, description="seconds after which a crawl task is stopped"
     )
+    run_heartbeat: int = Field(
+        default=30,
+        ge=1,
+        description="seconds between a running crawl's heartbeats; a run silent for 4 "
+        "heartbeats is shown abandoned and its sources are free to crawl again",
+    )
+    worker_wait: int = Field(
+        default=300,
+        ge=1,
+        description="seconds a crawl waits while no worker consumes the process queue, "
+        "then fails (its queued pages stay queued for the workers)",
+    )
     log_level: str = "INFO"
 
     @field_validator("allowed_networks")

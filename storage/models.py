@@ -165,10 +165,27 @@ class CrawlRun(Base):
     started_by: Mapped[str | None] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # running | succeeded | failed | skipped | interrupted
+    # running | succeeded | failed | skipped | interrupted (and, only as shown, abandoned:
+    # running with a heartbeat that stopped; see storage.run_recorder)
     status: Mapped[str] = mapped_column(String(16), default="running")
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    # Written every KIBARU_RUN_HEARTBEAT seconds by the process recording the run.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CrawlLock(Base):
+    """A source being crawled, by which run, until when (extended by the run's heartbeat).
+
+    At most one row per source: the second crawl of a source finds it and is skipped.
+    """
+
+    __tablename__ = "crawl_locks"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class FailedPage(Base):

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import Article, CrawlRun, FailedPage, Page, SourceRow, utcnow
+from storage.models import Article, FailedPage, Page, SourceRow, utcnow
 from storage.record import ARTICLE_FIELDS
 
 BATCH = 500
@@ -41,7 +41,7 @@ def _dialect(executor: Session | Connection) -> str:
     return executor.get_bind().dialect.name
 
 
-def _insert(session: Session, target: Any) -> Any:
+def dialect_insert(session: Session, target: Any) -> Any:
     """The dialect's INSERT (both PostgreSQL's and SQLite's have ``on_conflict_do_update``)."""
     return _insert_for(_dialect(session), target)
 
@@ -233,7 +233,7 @@ def record_failure(
 ) -> None:
     """Record a page a stage could not process; a repeat bumps ``attempts``."""
     now = utcnow()
-    statement = _insert(session, FailedPage).values(
+    statement = dialect_insert(session, FailedPage).values(
         url=url, stage=stage, reason=reason, error=error, source=source, page_id=page_id,
         run_id=run_id, attempts=1, first_failed_at=now, last_failed_at=now, resolved=False,
     )
@@ -265,32 +265,10 @@ def upsert_sources(session: Session, sources: Iterable[Mapping[str, Any]]) -> No
     for source in sources:
         columns = ("id", "name", "country", "language", "homepage", "kind", "selectors")
         values = {k: source.get(k) for k in columns}
-        statement = _insert(session, SourceRow).values(**values, updated_at=utcnow())
+        statement = dialect_insert(session, SourceRow).values(**values, updated_at=utcnow())
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=["id"],
                 set_={k: statement.excluded[k] for k in (*values, "updated_at") if k != "id"},
             )
         )
-
-
-def start_run(
-    session: Session, sources: list[str], *, trigger: str = "cli", started_by: str | None = None
-) -> int:
-    """Open a crawl run and return its id."""
-    run = CrawlRun(sources=sources, trigger=trigger, started_by=started_by, status="running")
-    session.add(run)
-    session.flush()
-    return run.id
-
-
-def finish_run(
-    session: Session, run_id: int, *, status: str, counts: Mapping[str, Any],
-    error: str | None = None,
-) -> None:
-    """Close a crawl run with its final status and counts."""
-    session.execute(
-        update(CrawlRun)
-        .where(CrawlRun.id == run_id)
-        .values(status=status, counts=dict(counts), error=error, finished_at=utcnow())
-    )

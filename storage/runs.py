@@ -16,24 +16,13 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import CrawlRun, FailedPage, Page, utcnow
+from storage.models import CrawlRun, FailedPage, Page
+from storage.run_recorder import shown_status
 
 BATCH = 500
-# Called with a run's counts by outcome (outcome_counts) while it is processed.
-Progress = Callable[[dict[str, int]], None]
-
-
-def claim_run(session: Session, run_id: int, sources: list[str]) -> None:
-    """Start recording into a run opened earlier (queued by `crawl --detach` or a worker).
-
-    Raises LookupError when there is no such run.
-    """
-    run = session.get(CrawlRun, run_id)
-    if run is None:
-        raise LookupError(f"run {run_id} does not exist; queue the crawl again")
-    run.sources = sources
-    run.status = "running"
-    run.started_at = utcnow()
+# Called with a run's counts by outcome (outcome_counts) while it is processed; a "notice"
+# key, when present, is a line for the operator about why the run is not progressing.
+Progress = Callable[[dict[str, Any]], None]
 
 
 def page_state_counts(session: Session, run_id: int) -> dict[str, int]:
@@ -228,11 +217,15 @@ def _unanswered(counts: dict[str, Any] | None, source: str) -> bool:
     return "answered" in tally and not tally["answered"]
 
 
-def source_health(session: Session, source_ids: Iterable[str] | None = None) -> list[SourceHealth]:
+def source_health(
+    session: Session, source_ids: Iterable[str] | None = None, *, heartbeat: float
+) -> list[SourceHealth]:
     """For each source that has runs or failures (or each of ``source_ids``): its health.
 
     Runs naming several sources count for each of them. Reads the newest 2,000 runs, which
-    covers months of scheduled crawls of a full registry.
+    covers months of scheduled crawls of a full registry. A run is shown with its
+    :func:`~storage.run_recorder.shown_status` (``heartbeat``: ``KIBARU_RUN_HEARTBEAT``), so a
+    run whose process died is ``abandoned``, not running forever.
     """
     latest: dict[str, CrawlRun] = {}
     for recent in session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(2000)):
@@ -256,7 +249,7 @@ def source_health(session: Session, source_ids: Iterable[str] | None = None) -> 
             SourceHealth(
                 source=source,
                 last_run_id=run.id if run else None,
-                last_run_status=run.status if run else None,
+                last_run_status=shown_status(run, heartbeat=heartbeat) if run else None,
                 last_run_at=run.started_at if run else None,
                 last_run_articles=_articles_of(run.counts) if run else None,
                 last_error=run_error or failure_text,

@@ -1,12 +1,13 @@
-"""One crawl run by a worker: a per-source lock, a spider subprocess, and what became of it.
+"""One crawl run by a worker: a spider subprocess, and what became of it.
 
 Twisted's reactor cannot be restarted inside a long-lived worker process, so each crawl runs
 ``python -m crawler.run`` in a fresh subprocess (the worker does not import the crawler: the
-command line is the seam). Before starting, the job takes one Redis lock per source, with an
-expiry a little longer than ``crawl_time_limit``; when a source is still locked by an earlier
-run (overrunning its schedule), this run is recorded as ``skipped`` with the holder's run id,
-rather than crawling the same site twice at once. A crawl that outlasts ``crawl_time_limit``
-is stopped and recorded as ``interrupted`` (overran).
+command line is the seam). The job opens the run (unless its sender did), and the subprocess
+records into it through :mod:`storage.run_recorder`, like every other crawl: it takes the
+sources' locks, so that a source still being crawled by an earlier run (overrunning its
+schedule, or started by hand) is recorded as ``skipped`` with the holder's run id rather than
+crawled twice at once. A crawl that outlasts ``crawl_time_limit`` is stopped (SIGTERM, then
+SIGKILL) and recorded as ``interrupted`` (overran); one that dies is recorded as ``failed``.
 """
 
 from __future__ import annotations
@@ -18,22 +19,15 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import redis
-from redis.lock import Lock
-
 from kibaru.settings import Settings
-from storage.db import Store, open_store
-from storage.models import CrawlRun
-from storage.repository import finish_run, start_run
+from storage.db import open_store
+from storage.run_recorder import RUNNING, RunRecorder
 
 log = logging.getLogger(__name__)
 
-LOCK_PREFIX = "kibaru:crawl-lock:"
-LOCK_MARGIN_SECONDS = 120
 STOP_GRACE_SECONDS = 30
 
 
@@ -46,50 +40,6 @@ class CrawlRequest:
     run_id: int | None = None
     limit: int | None = None
     sources_file: str | None = None
-
-
-class SourceBusy(Exception):
-    """A source of the request is locked by another run."""
-
-    def __init__(self, source: str, holder: str | None, ttl: int) -> None:
-        self.source = source
-        self.holder = holder
-        self.ttl = ttl
-        super().__init__(
-            f"source {source} is still being crawled by run {holder or '?'} (lock "
-            f"{LOCK_PREFIX}{source} expires in {ttl}s); skipped to avoid overlapping crawls"
-        )
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return None if value is None else str(value)
-
-
-def lock_name(source: str) -> str:
-    return f"{LOCK_PREFIX}{source}"
-
-
-@contextlib.contextmanager
-def source_locks(
-    client: redis.Redis, sources: list[str], *, token: str, ttl: int
-) -> Iterator[list[Lock]]:
-    """Hold one lock per source for the block; raise :class:`SourceBusy` if one is taken."""
-    held: list[Lock] = []
-    try:
-        for source in sorted(set(sources)):
-            lock = client.lock(lock_name(source), timeout=ttl, blocking=False)
-            if not lock.acquire(token=token):
-                holder = client.get(lock_name(source))
-                remaining = int(client.ttl(lock_name(source)))
-                raise SourceBusy(source, _text(holder), remaining)
-            held.append(lock)
-        yield held
-    finally:
-        for lock in held:
-            with contextlib.suppress(redis.exceptions.LockError):
-                lock.release()
 
 
 def crawl_command(request: CrawlRequest, run_id: int) -> list[str]:
@@ -115,18 +65,6 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _run_counts(store: Store, run_id: int) -> dict[str, Any]:
-    with store.session() as session:
-        run = session.get(CrawlRun, run_id)
-        return dict(run.counts or {}) if run is not None else {}
-
-
-def _run_status(store: Store, run_id: int) -> str | None:
-    with store.session() as session:
-        run = session.get(CrawlRun, run_id)
-        return run.status if run is not None else None
-
-
 def _stop(process: subprocess.Popen[str]) -> None:
     """SIGTERM first (Scrapy closes the run cleanly), SIGKILL if it does not stop."""
     process.send_signal(signal.SIGTERM)
@@ -147,40 +85,25 @@ def _last_json_line(output: str) -> dict[str, Any]:
 
 
 def run_crawl_job(request: CrawlRequest, settings: Settings) -> dict[str, Any]:
-    """Crawl under the source locks; return ``{"run_id", "status", ...counts}``."""
-    redis_url = settings.effective_redis_url
-    if not redis_url:
-        raise RuntimeError(
-            "crawl tasks need Redis for their source locks: set KIBARU_BROKER_URL "
-            "(redis://…) or KIBARU_REDIS_URL"
-        )
+    """Crawl in a subprocess; return ``{"run_id", "status", ...counts}``."""
     store = open_store(settings.database_url)
-    client = redis.Redis.from_url(redis_url)
     try:
-        run_id = request.run_id
-        if run_id is None:
-            with store.session() as session:
-                run_id = start_run(session, request.source_ids, trigger=request.trigger)
-        ttl = settings.crawl_time_limit + STOP_GRACE_SECONDS + LOCK_MARGIN_SECONDS
-        try:
-            with source_locks(client, request.source_ids, token=str(run_id), ttl=ttl):
-                return _crawl_in_subprocess(request, settings, store, run_id)
-        except SourceBusy as busy:
-            log.warning("run %s: %s", run_id, busy)
-            with store.session() as session:
-                finish_run(
-                    session, run_id, status="skipped", error=str(busy),
-                    counts={"skipped_for_run": busy.holder},
-                )
-            return {"run_id": run_id, "status": "skipped", "error": str(busy)}
+        if request.run_id is None:
+            recorder = RunRecorder.open(
+                store, request.source_ids, trigger=request.trigger,
+                heartbeat=settings.run_heartbeat,
+            )
+        else:
+            recorder = RunRecorder(store, request.run_id, heartbeat=settings.run_heartbeat)
+        return _crawl_in_subprocess(request, settings, recorder)
     finally:
-        client.close()
         store.dispose()
 
 
 def _crawl_in_subprocess(
-    request: CrawlRequest, settings: Settings, store: Store, run_id: int
+    request: CrawlRequest, settings: Settings, recorder: RunRecorder
 ) -> dict[str, Any]:
+    run_id = recorder.run_id
     command = crawl_command(request, run_id)
     log.info("run %s: %s", run_id, " ".join(command))
     process = subprocess.Popen(
@@ -195,15 +118,11 @@ def _crawl_in_subprocess(
             f"overran: still crawling after KIBARU_CRAWL_TIME_LIMIT={settings.crawl_time_limit}s"
             "; stopped (raise the limit or crawl this source less at a time with --limit)"
         )
-        with store.session() as session:
-            counts = _run_counts(store, run_id)
-            finish_run(session, run_id, status="interrupted", counts=counts, error=error)
+        recorder.finish("interrupted", error=error)
         return {"run_id": run_id, "status": "interrupted", "error": error}
     summary = _last_json_line(stdout)
-    if process.returncode != 0 and _run_status(store, run_id) in ("running", "queued"):
+    if process.returncode != 0 and recorder.status() in (RUNNING, "queued"):
         error = f"crawl exited with code {process.returncode}: {stderr.strip()[-1500:]}"
-        with store.session() as session:
-            finish_run(session, run_id, status="failed", counts=_run_counts(store, run_id),
-                       error=error)
+        recorder.finish("failed", error=error)
         return {"run_id": run_id, "status": "failed", "error": error}
     return {"run_id": run_id, **summary}

@@ -15,13 +15,21 @@ stayed pending, with no progress at all, for longer than the broker's visibility
 then Celery would have redelivered any message it still knew about). Tasks are idempotent, so
 a page sent twice this way is still stored once. The pages of a batch never sent because the
 crawl process died (at most one batch) stay stored and pending; ``kibaru reprocess`` sends them.
+
+Nobody to wait for. While pages stay pending without progress, ``finish`` asks the broker which
+workers consume the ``process`` queue. With none, every poll's progress carries a notice (the
+pending, stored and failed counts, and "no worker is consuming the process queue"), and after
+``KIBARU_WORKER_WAIT`` seconds without one the run gives up (:class:`NoWorker`): the pages stay
+queued, and a worker started later processes them.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
+import kombu.exceptions
 import sqlalchemy.exc
 
 from kibaru.settings import Settings
@@ -34,7 +42,8 @@ from storage.runs import (
     pending_among,
     pending_page_ids,
 )
-from workers.app import PROCESS_BATCH_TASK, PROCESS_TASK, configure
+from workers.app import PROCESS_BATCH_TASK, PROCESS_QUEUE, PROCESS_TASK, configure
+from workers.ingest import IngestError
 from workers.page_rows import save_fetched_page
 from workers.stages.page import FetchedPage
 
@@ -45,6 +54,34 @@ POLL_SECONDS = 0.5
 FLUSH_SECONDS = 1.0
 # Extra wait on top of the visibility timeout before pending pages are sent again.
 RESEND_MARGIN_SECONDS = 5.0
+# Without progress for this long, the crawl asks the broker which workers consume the queue.
+WORKER_CHECK_SECONDS = 3.0
+# Seconds to wait for the broker's answer when checking it before a crawl.
+BROKER_CHECK_TIMEOUT = 5.0
+
+
+class BrokerUnavailable(IngestError):
+    """The broker does not answer: no page could be handed on."""
+
+
+class NoWorker(IngestError):
+    """No worker consumed the process queue for ``KIBARU_WORKER_WAIT`` seconds."""
+
+
+def _outcomes_line(counts: dict[str, Any]) -> str:
+    return (
+        f"{counts['pending']} pending, {counts['articles']} stored, "
+        f"{counts['rejected']} rejected, {counts['failed']} failed"
+    )
+
+
+def no_worker_notice(counts: dict[str, Any], waited: float, bound: int) -> str:
+    """What the operator is told while no worker consumes the process queue."""
+    return (
+        f"no worker is consuming the process queue: {_outcomes_line(counts)} (for "
+        f"{waited:.0f}s; start one with `kibaru worker`, or the run fails after "
+        f"KIBARU_WORKER_WAIT={bound}s)"
+    )
 
 
 class BrokerIngestor:
@@ -73,6 +110,24 @@ class BrokerIngestor:
         self.batch_size = settings.process_batch
         self.unsent: list[int] = []
         self.unsent_since = 0.0
+        self.worker_wait = settings.worker_wait
+
+    def ensure_broker(self) -> None:
+        """Raise :class:`BrokerUnavailable` (one line, how to fix) unless the broker answers.
+
+        Called before a crawl fetches anything: publishing to a broker that is down is retried
+        for a long while, page after page, and the pages would be fetched for nothing.
+        """
+        try:
+            with self.app.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1, timeout=BROKER_CHECK_TIMEOUT)
+        except (kombu.exceptions.OperationalError, OSError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+            raise BrokerUnavailable(
+                f"the broker at KIBARU_BROKER_URL={self.settings.broker_url} does not answer "
+                f"({reason}); start Redis there, or unset KIBARU_BROKER_URL to process the "
+                "pages in this process"
+            ) from exc
 
     def submit(self, page: FetchedPage) -> None:
         """Store the raw page, then queue its id (the page is in the store first)."""
@@ -132,30 +187,74 @@ class BrokerIngestor:
         """Wait until no page of the run is pending; return counts by outcome.
 
         ``progress`` gets the counts (pages, articles, duplicates, rejected, failed, pending)
-        at every poll. A database that does not answer for a while is waited for.
+        at every poll, with a ``notice`` while no worker consumes the queue. A database that
+        does not answer for a while is waited for. Raises :class:`NoWorker` once no worker
+        has consumed the queue for ``KIBARU_WORKER_WAIT`` seconds; whatever ``progress``
+        raises ends the wait too (that is how a crawl asked to stop stops waiting).
         """
         self.flush()
         last_pending: int | None = None
-        last_change = time.monotonic()
+        last_change = last_check = time.monotonic()
+        no_worker_since: float | None = None
         while True:
             try:
-                counts = outcome_counts(self.states())
+                counts: dict[str, Any] = dict(outcome_counts(self.states()))
             except sqlalchemy.exc.OperationalError as exc:
                 log.warning("waiting for the database to answer: %s", exc)
                 time.sleep(self.poll_seconds * 4)
                 continue
-            if progress is not None:
-                progress(counts)
             pending = counts["pending"]
             if pending == 0:
+                if progress is not None:
+                    progress(counts)
                 return counts
             now = time.monotonic()
             if pending != last_pending:
-                last_pending, last_change = pending, now
+                last_pending, last_change, no_worker_since = pending, now, None
             elif now - last_change > self.resend_after:
                 self._resend_stalled()
                 last_change = now
+            idle = now - max(last_change, last_check)
+            if idle >= WORKER_CHECK_SECONDS:
+                last_check = now
+                no_worker_since = self._track_workers(no_worker_since, now, counts)
+            if no_worker_since is not None:
+                waited = time.monotonic() - no_worker_since
+                if waited >= self.worker_wait:
+                    raise NoWorker(
+                        f"no worker is consuming the process queue: {_outcomes_line(counts)} "
+                        f"after waiting {waited:.0f}s (KIBARU_WORKER_WAIT); start workers with "
+                        "`kibaru worker`: the queued pages stay queued for them"
+                    )
+                counts["notice"] = no_worker_notice(counts, waited, self.worker_wait)
+            if progress is not None:
+                progress(counts)
             time.sleep(self.poll_seconds)
+
+    def _track_workers(
+        self, since: float | None, now: float, counts: dict[str, Any]
+    ) -> float | None:
+        """Since when no worker consumes the process queue (None: one does, or the broker
+        could not tell)."""
+        workers = self.process_workers()
+        if workers is None or workers:
+            return None
+        if since is None:
+            log.warning("run %s: %s", self.run_id, no_worker_notice(counts, 0, self.worker_wait))
+            return now
+        return since
+
+    def process_workers(self) -> list[str] | None:
+        """The workers consuming the process queue (None when the broker does not answer)."""
+        try:
+            replies = self.app.control.inspect(timeout=1.0).active_queues() or {}
+        except Exception as exc:  # the broker restarting: ask again at the next check
+            log.warning("could not ask the broker for workers: %s", str(exc).splitlines()[0])
+            return None
+        return sorted(
+            name for name, queues in replies.items()
+            if any(queue.get("name") == PROCESS_QUEUE for queue in queues or [])
+        )
 
     def _resend_stalled(self) -> None:
         try:

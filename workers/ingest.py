@@ -20,6 +20,11 @@ from storage.runs import Progress
 from workers.stages.page import FetchedPage
 
 
+class IngestError(RuntimeError):
+    """The pages cannot be handed on; the message says why and how to fix it (one line)."""
+
+
+
 class Ingestor(Protocol):
     """Takes the pages of one crawl run."""
 
@@ -38,7 +43,8 @@ class Ingestor(Protocol):
 
 
 def open_ingestor(settings: Settings, store: Store, run_id: int | None) -> Ingestor:
-    """The embedded ingestor, or the broker one when ``settings.broker_url`` is set.
+    """The embedded ingestor, or the broker one when ``settings.broker_url`` is set (raises
+    :class:`IngestError` when its broker does not answer).
 
     Each is imported only when chosen: a crawl that hands its pages to workers never loads
     the stages (trafilatura, datasketch and scipy take most of a second to import).
@@ -46,7 +52,9 @@ def open_ingestor(settings: Settings, store: Store, run_id: int | None) -> Inges
     if settings.broker_url:
         from workers.distributed import BrokerIngestor
 
-        return BrokerIngestor(settings, store, run_id)
+        ingestor = BrokerIngestor(settings, store, run_id)
+        ingestor.ensure_broker()
+        return ingestor
     from workers.embedded import EmbeddedIngestor
     from workers.stages.dedup.service import open_dedup
 

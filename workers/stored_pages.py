@@ -63,15 +63,22 @@ def rerun_pages(
     page_ids: Sequence[int],
     progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Process stored ``page_ids`` again as run ``run_id``; return the outcome counts."""
-    with store.session() as session:
-        assign_pages_to_run(session, page_ids, run_id)
+    """Process stored ``page_ids`` again as run ``run_id``; return the outcome counts.
+
+    With a broker, raises :class:`workers.ingest.IngestError` when it does not answer (before
+    any page is touched) or when no worker consumes the queue for ``KIBARU_WORKER_WAIT``.
+    """
     if settings.broker_url:
         from workers.distributed import BrokerIngestor
 
         ingestor = BrokerIngestor(settings, store, run_id)
+        ingestor.ensure_broker()
+        with store.session() as session:
+            assign_pages_to_run(session, page_ids, run_id)
         ingestor.send_many(list(page_ids))
         return ingestor.finish(progress)
+    with store.session() as session:
+        assign_pages_to_run(session, page_ids, run_id)
     dedup = open_dedup(settings, store)
     catalog = SourceCatalog(store)
     for done, page_id in enumerate(page_ids, start=1):

@@ -52,6 +52,7 @@ def crawl(
         return
     # Scrapy and the stages load only when a crawl really starts: other commands stay quick.
     from crawler.run import run_crawl
+    from workers.ingest import IngestError
 
     try:
         with CrawlProgress(console) as progress:
@@ -59,8 +60,10 @@ def crawl(
                 settings, source_ids or [], all_sources=all_sources, sources_file=sources_file,
                 limit=limit, since=since_date, refresh=refresh, trigger="cli", progress=progress,
             )
-    except (RegistryError, StoreError) as exc:
+    except (RegistryError, StoreError, IngestError) as exc:
         fail(str(exc))
+    if summary.status == "skipped":
+        fail(f"run {summary.run_id} skipped: {summary.error}")
     _print_summary(summary.run_id, summary.status, summary.counts)
     _print_where(summary.run_id, store_location(settings.database_url))
     if summary.status != "succeeded":

@@ -183,7 +183,7 @@ def status(
     store = _open(settings)
     try:
         with store.session() as session:
-            health = source_health(session)
+            health = source_health(session, heartbeat=settings.run_heartbeat)
             bugs = unresolved_bug_counts(session)
     finally:
         store.dispose()
@@ -254,26 +254,32 @@ def _rerun(
     settings: Settings, store: Store, page_ids: list[int], sources: list[str], trigger: str
 ) -> None:
     """Process stored pages again as a new run, with progress, and print its summary."""
-    from storage.repository import finish_run, start_run
+    from storage.run_recorder import RunRecorder
+    from workers.ingest import IngestError
     from workers.stored_pages import rerun_pages
 
-    with store.session() as session:
-        run_id = start_run(session, sources, trigger=trigger)
+    recorder = RunRecorder.open(store, sources, trigger=trigger, heartbeat=settings.run_heartbeat)
+    run_id = recorder.run_id
     status_line = err_console.status(f"run {run_id}: {len(page_ids)} pages")
 
-    def progress(counts: dict[str, int]) -> None:
+    def progress(counts: dict[str, Any]) -> None:
         done = counts["pages"] - counts["pending"]
-        status_line.update(f"run {run_id}: {done}/{counts['pages']} pages processed")
+        notice = f" ({counts['notice']})" if counts.get("notice") else ""
+        status_line.update(f"run {run_id}: {done}/{counts['pages']} pages processed{notice}")
 
     try:
-        with status_line:
+        with recorder.keep_alive(), status_line:
             counts = rerun_pages(settings, store, run_id, page_ids, progress)
-    except BaseException as exc:
-        with store.session() as session:
-            finish_run(session, run_id, status="failed", counts={}, error=repr(exc)[:2000])
+    except IngestError as exc:
+        recorder.finish("failed", {}, error=str(exc))
+        fail(str(exc))
+    except KeyboardInterrupt:
+        recorder.finish("interrupted", {}, error="stopped by SIGINT")
         raise
-    with store.session() as session:
-        finish_run(session, run_id, status="succeeded", counts=counts)
+    except BaseException as exc:
+        recorder.finish("failed", {}, error=repr(exc)[:2000])
+        raise
+    recorder.finish("succeeded", counts)
     console.print(
         f"run {run_id}: {counts['pages']} pages, {counts['articles']} articles "
         f"({counts['duplicates']} duplicates), {counts['rejected']} rejected, "

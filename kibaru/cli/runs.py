@@ -13,6 +13,7 @@ from rich.table import Table
 from kibaru.cli.common import console, fail, get_settings
 from storage.crawl_state import get_run, recent_runs
 from storage.db import StoreError, open_store
+from storage.run_recorder import ABANDONED, shown_status
 
 runs_app = typer.Typer(help="Crawl runs: when, what, how it went.", invoke_without_command=True)
 
@@ -39,8 +40,9 @@ def list_runs(
     """List the most recent crawl runs (``kibaru runs show ID`` for one in full)."""
     if ctx.invoked_subcommand is not None:
         return
+    settings = get_settings()
     try:
-        store = open_store(get_settings().database_url)
+        store = open_store(settings.database_url)
     except StoreError as exc:
         fail(str(exc))
     with store.session() as session:
@@ -54,8 +56,8 @@ def list_runs(
         names = run.sources or []
         shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
         table.add_row(
-            str(run.id), _when(run.started_at), _when(run.finished_at), run.status, run.trigger,
-            escape(shown),
+            str(run.id), _when(run.started_at), _when(run.finished_at),
+            shown_status(run, heartbeat=settings.run_heartbeat), run.trigger, escape(shown),
             *(str(counts.get(k, 0)) for k in ("requests", "pages", "articles", "known")),
             str(sum((counts.get("errors_by_kind") or {}).values())),
         )
@@ -69,8 +71,9 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print the run as one JSON object."),
 ) -> None:
     """One run in full: status, times, counts per source, error kinds with example URLs."""
+    settings = get_settings()
     try:
-        store = open_store(get_settings().database_url)
+        store = open_store(settings.database_url)
     except StoreError as exc:
         fail(str(exc))
     with store.session() as session:
@@ -78,10 +81,12 @@ def show(
     store.dispose()
     if run is None:
         fail(f"no crawl run with id {run_id} (see `kibaru runs` for the ids)")
+    status = shown_status(run, heartbeat=settings.run_heartbeat)
     record: dict[str, Any] = {
-        "id": run.id, "status": run.status, "trigger": run.trigger, "sources": run.sources,
+        "id": run.id, "status": status, "trigger": run.trigger, "sources": run.sources,
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
         "error": run.error, "counts": run.counts or {},
     }
     if as_json:
@@ -89,9 +94,15 @@ def show(
         return
     counts: dict[str, Any] = record["counts"]
     console.print(
-        f"run {run.id} [bold]{run.status}[/] ({run.trigger}) "
+        f"run {run.id} [bold]{status}[/] ({run.trigger}) "
         f"{_when(run.started_at)} → {_when(run.finished_at)}"
     )
+    if status == ABANDONED:
+        console.print(
+            f"no heartbeat since {_when(run.heartbeat_at or run.started_at)}: the process "
+            "recording this run is gone (killed or lost); its sources are free to crawl again",
+            highlight=False,
+        )
     if run.error:
         console.print(f"error: {escape(run.error)}", highlight=False)
     for key in ("requests", "discovered", "known", "old", "over_limit", "pages", "redirects",

@@ -9,15 +9,13 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from storage.db import Store
-from storage.models import Article, CrawlRun, FailedPage, Page
+from storage.models import Article, FailedPage, Page
 from storage.repository import (
     article_id_for,
-    finish_run,
     known_urls,
     mark_page,
     record_failure,
     save_page,
-    start_run,
     upsert_article,
     upsert_sources,
 )
@@ -135,19 +133,6 @@ def test_failures_count_attempts(store: Store) -> None:
     with store.session() as session:
         failure = session.scalars(select(FailedPage)).one()
     assert (failure.attempts, failure.stage, failure.reason) == (3, "clean", "empty_body")
-
-
-def test_runs_record_status_and_counts(store: Store) -> None:
-    with store.session() as session:
-        run_id = start_run(session, ["aps"], trigger="cli", started_by="tester")
-    with store.session() as session:
-        finish_run(session, run_id, status="succeeded", counts={"articles": 4, "errors": 0})
-    with store.session() as session:
-        run = session.get(CrawlRun, run_id)
-        assert run is not None
-        assert run.status == "succeeded"
-        assert run.counts == {"articles": 4, "errors": 0}
-        assert run.finished_at is not None and run.finished_at >= run.started_at
 
 
 def test_sources_upsert(store: Store) -> None:

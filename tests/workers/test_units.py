@@ -12,10 +12,10 @@ from celery.exceptions import SoftTimeLimitExceeded
 from kibaru.settings import Settings
 from storage.db import Store
 from storage.models import CrawlRun
-from storage.repository import record_failure, save_page, start_run
+from storage.repository import record_failure, save_page
+from storage.run_recorder import RunRecorder, claim_run, open_run
 from storage.runs import (
     assign_pages_to_run,
-    claim_run,
     outcome_counts,
     page_state_counts,
     pending_page_ids,
@@ -32,7 +32,7 @@ from workers.app import (
     celery_config,
     configure,
 )
-from workers.crawl_job import CrawlRequest, SourceBusy, crawl_command, run_crawl_job, source_locks
+from workers.crawl_job import CrawlRequest, crawl_command, run_crawl_job
 from workers.schedule import ScheduleError, beat_schedule, parse_cron
 
 
@@ -312,40 +312,21 @@ def test_beat_schedule_has_one_crawl_per_source_with_the_default() -> None:
     assert all(entry["task"] == CRAWL_TASK for entry in entries.values())
 
 
-@pytest.mark.redis
-def test_source_lock_refuses_a_second_holder_and_expires(scratch_redis_url: str) -> None:
-    client = redis.Redis.from_url(scratch_redis_url)
-    with source_locks(client, ["aps", "amap"], token="12", ttl=30):
-        assert 0 < int(client.ttl("kibaru:crawl-lock:aps")) <= 30
-        with (
-            pytest.raises(SourceBusy, match="run 12") as busy,
-            source_locks(client, ["gna", "aps"], token="13", ttl=30),
-        ):
-            pass
-        assert busy.value.holder == "12"
-        assert client.get("kibaru:crawl-lock:gna") is None  # partial acquisitions released
-    assert client.get("kibaru:crawl-lock:aps") is None
-    client.close()
-
-
-@pytest.mark.redis
-def test_an_overlapping_crawl_is_recorded_as_skipped(
-    scratch_redis_url: str, sqlite_url: str
-) -> None:
-    client = redis.Redis.from_url(scratch_redis_url)
-    client.set("kibaru:crawl-lock:aps", "41", ex=60)
-    settings = Settings(database_url=sqlite_url, redis_url=scratch_redis_url)
-    result = run_crawl_job(CrawlRequest(["aps"], trigger="beat"), settings)
-    assert result["status"] == "skipped"
+def test_an_overlapping_crawl_is_recorded_as_skipped(sqlite_url: str) -> None:
     from storage.db import open_store
 
     store = open_store(sqlite_url)
+    holder = RunRecorder.open(store, ["aps"], trigger="cli", heartbeat=30)
+    holder.lock_sources(["aps"])
+    settings = Settings(database_url=sqlite_url)
+    result = run_crawl_job(CrawlRequest(["aps"], trigger="beat"), settings)
+    assert result["status"] == "skipped"
     with store.session() as session:
         run = session.get(CrawlRun, result["run_id"])
         assert run is not None and run.status == "skipped" and run.trigger == "beat"
-        assert "still being crawled by run 41" in (run.error or "")
+        assert f"being crawled by run {holder.run_id}" in (run.error or "")
+        assert run.counts == {"skipped_for_run": holder.run_id}
     store.dispose()
-    client.close()
 
 
 def test_crawl_command_names_the_run() -> None:
@@ -361,7 +342,7 @@ def _page(session: object, url: str, run_id: int, source: str = "aps") -> int:
 
 def test_run_progress_is_counted_from_page_states(store: Store) -> None:
     with store.session() as session:
-        run_id = start_run(session, ["aps"])
+        run_id = open_run(session, ["aps"])
         ids = [_page(session, f"https://aps.sn/{n}", run_id) for n in range(5)]
     from storage.repository import mark_page
 
@@ -374,7 +355,7 @@ def test_run_progress_is_counted_from_page_states(store: Store) -> None:
         assert counts == {"pages": 5, "articles": 2, "duplicates": 1, "rejected": 1,
                           "failed": 1, "pending": 1}
         assert pending_page_ids(session, run_id) == [ids[4]]
-        retry_run = start_run(session, ["aps"], trigger="retry")
+        retry_run = open_run(session, ["aps"], trigger="retry")
         assert assign_pages_to_run(session, ids[:2], retry_run) == 2
         assert page_state_counts(session, retry_run) == {"pending": 2}
         assert select_page_ids(session, source="aps") == ids
@@ -383,13 +364,13 @@ def test_run_progress_is_counted_from_page_states(store: Store) -> None:
 
 def test_failures_and_source_health(store: Store) -> None:
     with store.session() as session:
-        run_id = start_run(session, ["aps"])
+        run_id = open_run(session, ["aps"])
         page_id = _page(session, "https://aps.sn/x", run_id)
         record_failure(session, url="https://aps.sn/x", stage="clean", reason="empty_body",
                        source="aps", page_id=page_id, run_id=run_id)
         session.get(CrawlRun, run_id).status = "succeeded"  # type: ignore[union-attr]
         session.get(CrawlRun, run_id).counts = {"articles": 0}  # type: ignore[union-attr]
-        queued = start_run(session, [], trigger="detach")
+        queued = open_run(session, [], trigger="detach")
         claim_run(session, queued, ["gna"])
     with store.session() as session:
         failed = unresolved_failures(session)
@@ -397,7 +378,7 @@ def test_failures_and_source_health(store: Store) -> None:
             ("https://aps.sn/x", "clean", "empty_body", page_id)
         ]
         assert unresolved_failures(session, source="gna") == []
-        health = {item.source: item for item in source_health(session)}
+        health = {item.source: item for item in source_health(session, heartbeat=30)}
         assert health["aps"].last_error == "clean: empty_body (https://aps.sn/x)"
         assert health["aps"].needs_attention  # stored nothing
         assert health["gna"].last_run_status == "running"
