@@ -276,10 +276,10 @@ def test_a_second_crawl_of_a_source_being_crawled_refuses(
         started = time.monotonic()
         second = _kibaru(env, "crawl", "--all", "--sources", str(sources_file))
         assert time.monotonic() - started < 60
-        assert first.poll() is None, "the first crawl ended before the second one started"
         assert second.returncode == 1, second.stdout + second.stderr
         first_run = _runs(database_url)[0]
         assert f"source lent is being crawled by run {first_run.id}" in second.stderr
+        assert first.poll() is None, "the first crawl ended before the second one refused"
         assert "Traceback" not in second.stdout + second.stderr
         # The second crawl fetched nothing at all: no path was asked for twice.
         assert all(outlet.hits(path) <= 1 for path in paths), outlet.requests
