@@ -67,10 +67,12 @@ def lifecycle_site(tmp_path: Path) -> Iterator[Site]:
 
 def _env(database_url: str, broker_url: str | None, **extra: str) -> dict[str, str]:
     # The built-in registry names real sites that this machine cannot reach; heartbeats every
-    # second, so that a dead run is seen within seconds.
+    # second, so that a dead run is seen within seconds. Nothing here is about slow tasks: a
+    # loaded machine must not push a page over the time limit.
     return environment(
         KIBARU_DATABASE_URL=database_url, KIBARU_BROKER_URL=broker_url,
-        KIBARU_BUILTIN_SOURCES="false", KIBARU_RUN_HEARTBEAT="1", **extra,
+        KIBARU_BUILTIN_SOURCES="false", KIBARU_RUN_HEARTBEAT="1", KIBARU_TASK_TIME_LIMIT="120",
+        KIBARU_VISIBILITY_TIMEOUT="300", **extra,
     )
 
 
