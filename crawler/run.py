@@ -35,7 +35,8 @@ from kibaru.settings import Settings, load_settings
 from storage.db import Store, open_store
 from storage.repository import upsert_sources
 from storage.run_recorder import RunRecorder, SourceBusy
-from workers.ingest import IngestError, Ingestor, open_ingestor
+from workers.ingest import Ingestor, open_ingestor
+from workers.ingest_errors import IngestError
 
 Progress = Callable[[dict[str, Any]], None]
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def run_crawl(
     The run holds its sources' locks (see :mod:`storage.run_recorder`): when another live run
     crawls one of them, nothing is fetched and the run is ``skipped``. SIGTERM or Ctrl-C stops
     the run at once, whatever it is doing: the run is ``interrupted``, and the pages already
-    queued stay with the workers. Raises :class:`workers.ingest.IngestError` (one line, the
+    queued stay with the workers. Raises :class:`workers.ingest_errors.IngestError` (one line, the
     run recorded as failed) when the pages cannot be handed on: the broker does not answer (it
     is checked before any fetch), or no worker consumes its queue for ``KIBARU_WORKER_WAIT``.
     """

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         default=None,
-        description="Redis for locks, run progress and the dedup index; defaults to the broker.",
+        description="Redis for the dedup index; defaults to the broker.",
     )
     sources: Path | None = Field(
         default=None, description="An extra sources file merged over the built-in registry."

@@ -43,7 +43,7 @@ from storage.runs import (
     pending_page_ids,
 )
 from workers.app import PROCESS_BATCH_TASK, PROCESS_QUEUE, PROCESS_TASK, configure
-from workers.ingest import IngestError
+from workers.ingest_errors import IngestError
 from workers.page_rows import save_fetched_page
 from workers.stages.page import FetchedPage
 

@@ -20,11 +20,6 @@ from storage.runs import Progress
 from workers.stages.page import FetchedPage
 
 
-class IngestError(RuntimeError):
-    """The pages cannot be handed on; the message says why and how to fix it (one line)."""
-
-
-
 class Ingestor(Protocol):
     """Takes the pages of one crawl run."""
 
@@ -44,7 +39,7 @@ class Ingestor(Protocol):
 
 def open_ingestor(settings: Settings, store: Store, run_id: int | None) -> Ingestor:
     """The embedded ingestor, or the broker one when ``settings.broker_url`` is set (raises
-    :class:`IngestError` when its broker does not answer).
+    :class:`workers.ingest_errors.IngestError` when its broker does not answer).
 
     Each is imported only when chosen: a crawl that hands its pages to workers never loads
     the stages (trafilatura, datasketch and scipy take most of a second to import).

@@ -65,7 +65,7 @@ def rerun_pages(
 ) -> dict[str, int]:
     """Process stored ``page_ids`` again as run ``run_id``; return the outcome counts.
 
-    With a broker, raises :class:`workers.ingest.IngestError` when it does not answer (before
+    With a broker, raises :class:`workers.ingest_errors.IngestError` when it does not answer (before
     any page is touched) or when no worker consumes the queue for ``KIBARU_WORKER_WAIT``.
     """
     if settings.broker_url:

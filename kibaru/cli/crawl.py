@@ -52,7 +52,7 @@ def crawl(
         return
     # Scrapy and the stages load only when a crawl really starts: other commands stay quick.
     from crawler.run import run_crawl
-    from workers.ingest import IngestError
+    from workers.ingest_errors import IngestError
 
     try:
         with CrawlProgress(console) as progress:

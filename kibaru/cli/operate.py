@@ -255,7 +255,7 @@ def _rerun(
 ) -> None:
     """Process stored pages again as a new run, with progress, and print its summary."""
     from storage.run_recorder import RunRecorder
-    from workers.ingest import IngestError
+    from workers.ingest_errors import IngestError
     from workers.stored_pages import rerun_pages
 
     recorder = RunRecorder.open(store, sources, trigger=trigger, heartbeat=settings.run_heartbeat)
