@@ -203,7 +203,8 @@ T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 @dataclass
 class SyntheticDoc:
-    id: str
+    id: str  # the article id of ``url``
+    url: str
     label: int
     text: str
     published_at: str
@@ -286,11 +287,11 @@ class Generator:
                 text = "\n".join([f"{dateline} {paragraphs[0]}", *paragraphs[1:]])
                 self.originals.append((label, paragraphs, dateline, agency, n))
             url = f"https://outlet{n % 97}.example/{n}"
-            yield SyntheticDoc(article_id_for(url), label, text, published.isoformat())
+            yield SyntheticDoc(article_id_for(url), url, label, text, published.isoformat())
 
 
 def synthetic_record(doc: SyntheticDoc) -> dict[str, Any]:
-    url = f"https://synthetic.example/{doc.id}"
+    url = doc.url
     return {
         "id": doc.id, "url": url, "canonical_url": url, "source": "synthetic", "title": "",
         "text": doc.text, "published_at": doc.published_at,
