@@ -195,6 +195,16 @@ CASES = [
                page(jsonld(article_ld("Awa Ba")), header='<span class="author">Awa Ba</span>',
                     after='<p class="author">Issa Sow, président du syndicat</p>'),
                ["Awa Ba"], []),
+    MarkupCase("one-name-after-the-marker-of-a-byline-element", page(header='<span class="byline">'
+               'Par Mariama, le 06/02/2025 à 10h30</span>'), ["Mariama"], []),
+    MarkupCase("categories-after-the-byline-are-no-names", page(header='<span class="byline">By '
+               'Mariama, in News, Politics, Economy</span>'), ["Mariama"], []),
+    MarkupCase("row-with-date-words-around-the-name", page(header='<p class="meta">PAR IBRAHIMA '
+               'SOW le 6 février 2025</p>'), ["Ibrahima Sow"], []),
+    MarkupCase("meta-author-lower-case-surname", page('<meta name="author" content="Fatou ndiaye">'),
+               ["Fatou Ndiaye"], []),
+    MarkupCase("caption-by-the-headline-is-no-byline", page(header='<p>Des pêcheurs sur la plage '
+               'de Soumbédioune le 6 février 2025 (AFP / Seyllou Diallo)</p>'), [], []),
     MarkupCase("photo-credit-author-class-ignored", page(after='<figure><img src="x.jpg">'
                '<figcaption><span class="author">Lamine Ndiaye</span></figcaption></figure>'),
                [], []),

@@ -206,19 +206,21 @@ def looks_like_place(text: str) -> bool:
 
 def parse_credit(
     text: str, *, site_name: str | None = None, host: str | None = None,
-    single_names: bool = False,
+    single_names: bool = False, markup: bool = False,
 ) -> Credit:
     """Read ``text`` as a credit; see :class:`Credit` for what comes back.
 
     ``site_name`` and ``host`` name the outlet itself (a desk credit, never a person or an
     origin). ``single_names``: the string comes from a field that holds nothing but author
-    names (JSON-LD, a meta tag, an author link), so one word ("Heiko") is a name too.
+    names (JSON-LD, a meta tag, an author link), so one word ("Heiko") is a name too, and
+    so is "Mobasir hassan". ``markup``: the string is a byline element of the page, where
+    "von Ulrike" after its marker names one person.
     """
     credit = Credit()
     line = normalise_space(text).strip(" -–—|:;,*")
     if not line:
         return credit
-    site = _Site(site_name, host, single_names)
+    site = _Site(site_name, host, single_names, markup)
     staff_code = _STAFF_CODE.match(line)
     if staff_code and any(char.isupper() for char in staff_code.group("codes")):
         credit.staff_code = True
@@ -267,6 +269,7 @@ class _Site:
     name: str | None
     host: str | None
     single_names: bool
+    markup: bool = False
 
 
 def _read_with_agency(body: str, credit: Credit) -> str:
@@ -297,7 +300,10 @@ def _outlet_credit(chunk: str, marked: bool) -> str | None:
 
 def _read_chunks(body: str, credit: Credit, site: _Site) -> None:
     """Sort the comma/slash/parenthesis-separated chunks into names, agencies, roles, desk."""
-    for chunk in _CHUNK_SEPARATORS.split(body):
+    for position, chunk in enumerate(_CHUNK_SEPARATORS.split(body)):
+        if position == 1 and site.markup and not site.single_names:
+            # "By Awa, in News, Politics": one word names a person right after the marker only
+            site = _Site(site.name, site.host, site.single_names, markup=False)
         chunk = chunk.strip(" .:;'\"«»").strip() if not re.search(r"\b[A-Z]\.$", chunk) else (
             chunk.strip(" :;'\"«»").strip()
         )
@@ -336,13 +342,14 @@ def _read_name(part: str, credit: Credit, site: _Site) -> None:
         credit.desk = True
         return
     name = strip_title(part)
-    if looks_like_name(name):
+    single = site.single_names or (site.markup and credit.marked)
+    if looks_like_name(name) or (site.single_names and looks_like_name(name.title())):
         shown = display_name(name)
         if shown not in credit.persons:
             credit.persons.append(shown)
     elif name.islower() and name.isalpha() and len(name) <= 3 and credit.persons:
         credit.role = True  # "Elena Oberholzer (obe)": the journalist's initials
-    elif (site.single_names and _SINGLE_NAME.match(name) and not name.isupper()
+    elif (single and _SINGLE_NAME.match(name) and not name.isupper()
           and name.lower().rstrip(".") not in NOT_NAME_WORDS):
         credit.persons.append(name)  # "Heiko", "gnaddrig": the field holds only names
     elif len(name.split()) == 1 and name[:1].isupper() and credit.persons:

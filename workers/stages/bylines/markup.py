@@ -375,6 +375,8 @@ _DATE_IN_ROW = re.compile(
 )
 _ROW_SEPARATORS = re.compile(r"\s*(?:[|•·]|\s[-–—]\s)\s*")
 _ROW_NOISE = re.compile(r"\d|^(?:uhr|am|le|on|publié|published|posted|updated|mis à jour)$", re.I)
+_ROW_TIME = re.compile(r"\b\d{1,2}[:h]\d{2}(?:\s*(?:uhr|h|am|pm|gmt|utc))?\b", re.I)
+_ROW_CONNECTOR = re.compile(r"(?:\s+(?:am|le|on|du|el|em|à|at|um|,))+\s*$", re.I)
 _ROW_MAX_CHARS = 150
 
 
@@ -403,9 +405,10 @@ def _row_bylines(headline: HtmlElement | None) -> list[MarkupByline]:
         text = _text(element, separate=True)
         if not text or len(text) > _ROW_MAX_CHARS or not _DATE_IN_ROW.search(text):
             continue
-        kept = [chunk for chunk in _ROW_SEPARATORS.split(text)
-                if chunk.strip(" ,") and not _ROW_NOISE.search(chunk.strip(" ,"))]
-        if kept and len(kept) <= 2:
+        bare = _ROW_TIME.sub(" ", _DATE_IN_ROW.sub(" ", text))
+        kept = [_ROW_CONNECTOR.sub("", chunk.strip(" ,")) for chunk in _ROW_SEPARATORS.split(bare)]
+        kept = [chunk for chunk in kept if chunk.strip(" ,") and not _ROW_NOISE.search(chunk)]
+        if kept and len(kept) <= 2 and sum(len(chunk) for chunk in kept) <= 80:
             found.append(MarkupByline("row", ", ".join(chunk.strip(" ,") for chunk in kept)))
     return found
 

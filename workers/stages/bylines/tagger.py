@@ -97,14 +97,15 @@ class _Reading:
 
 def _read(found: MarkupByline, site_name: str | None, host: str | None) -> _Reading:
     credit = parse_credit(found.text, site_name=site_name, host=host,
-                          single_names=found.origin in NAME_FIELDS)
+                          single_names=found.origin in NAME_FIELDS, markup=True)
     if found.kind == "organization" and credit.persons:
         # Declared an organisation: an outlet or agency credited, never a person.
         if not is_desk_account(found.text, site_name, host):
             credit.agencies.append(found.text)
         credit.persons = []
-    if found.origin in NAME_FIELDS and credit.leftover and not credit.marked:
-        credit.persons = []  # "Vielen Dank den Piraten": a sentence, not a name field's value
+    if credit.leftover and not credit.marked and found.origin != SELECTOR:
+        # "Vielen Dank den Piraten", a caption ending "(AFP / Jorge G.)": prose, not a byline
+        credit.persons = []
     return _Reading(found, credit)
 
 
