@@ -205,3 +205,15 @@ def test_allowed_networks_setting_is_checked() -> None:
     )
     with pytest.raises(ValidationError, match="not a network"):
         Settings(allowed_networks="metadata")
+
+
+def test_other_spellings_of_an_address_are_refused_too() -> None:
+    # Numeric forms the C resolver accepts without asking any server: no DNS, no connection.
+    nobody = AddressPolicy()
+    for host in ("2852039166", "0251.0376.0251.0376", "0xa9fea9fe", "[::ffff:a9fe:a9fe]"):
+        assert nobody.refusal(host) == "link_local_address", host
+    assert nobody.refusal("127.1") == "private_address"
+    assert nobody.refusal("0") == "reserved_address"
+    with pytest.raises(FetchError) as error:
+        fetch("http://2852039166/latest/", user_agent=UA, policy=nobody, max_bytes=10, timeout=5)
+    assert error.value.kind == "link_local_address"
