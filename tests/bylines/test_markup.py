@@ -201,8 +201,8 @@ CASES = [
                'Mariama, in News, Politics, Economy</span>'), ["Mariama"], []),
     MarkupCase("row-with-date-words-around-the-name", page(header='<p class="meta">PAR IBRAHIMA '
                'SOW le 6 février 2025</p>'), ["Ibrahima Sow"], []),
-    MarkupCase("meta-author-lower-case-surname", page('<meta name="author" content="Fatou ndiaye">'),
-               ["Fatou Ndiaye"], []),
+    MarkupCase("meta-author-lower-case-surname",
+               page('<meta name="author" content="Fatou ndiaye">'), ["Fatou Ndiaye"], []),
     MarkupCase("caption-by-the-headline-is-no-byline", page(header='<p>Des pêcheurs sur la plage '
                'de Soumbédioune le 6 février 2025 (AFP / Seyllou Diallo)</p>'), [], []),
     MarkupCase("photo-credit-author-class-ignored", page(after='<figure><img src="x.jpg">'

@@ -105,7 +105,7 @@ def _read(found: MarkupByline, site_name: str | None, host: str | None) -> _Read
         credit.persons = []
     if credit.leftover and not credit.marked and found.origin != SELECTOR:
         # "Vielen Dank den Piraten", a caption ending "(AFP / Jorge G.)": prose, not a byline
-        credit.persons = []
+        credit.persons, credit.agencies = [], []
     return _Reading(found, credit)
 
 
