@@ -178,7 +178,9 @@ def save_page(
         "headers": dict(headers or {}),
         "encoding": encoding,
         "hints": dict(hints or {}),
-        "body_gz": gzip.compress(body, compresslevel=6),
+        # Level 1: a third of level 6's CPU on news pages for a fifth more bytes; every
+        # page a crawl fetches pays it (4.6 against 1.6 ms on the real-page benchmark site).
+        "body_gz": gzip.compress(body, compresslevel=1),
         "fetched_at": fetched_at or utcnow(),
         "run_id": run_id,
         "state": "pending",

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import redis.exceptions
 import sqlalchemy.exc
@@ -42,6 +43,7 @@ from workers.stages.page import FetchedPage
 log = logging.getLogger(__name__)
 
 Status = Literal["stored", "duplicate", "rejected", "failed"]
+Extract = Callable[[FetchedPage, SourceInfo | None], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -120,12 +122,18 @@ def process_page(
     source: SourceInfo | None,
     page_id: int | None = None,
     run_id: int | None = None,
+    extract: Extract = extract_record,
 ) -> Outcome:
-    """Run the stages on ``page`` and store the result; see the module docstring."""
+    """Run the stages on ``page`` and store the result; see the module docstring.
+
+    ``extract`` gives the page's record (clean + bylines): :func:`extract_record` itself, or
+    what waits for it from another process (the embedded ingestor's extraction process); it
+    raises what extract_record raises.
+    """
     stage = "extract"
     try:
         try:
-            record = extract_record(page, source)
+            record = extract(page, source)
         except PageRejected as exc:
             if page_id is not None:
                 with store.session() as session:

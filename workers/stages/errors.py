@@ -21,6 +21,11 @@ class StageError(Exception):
         self.detail = detail
         super().__init__(f"{stage}: {reason}" + (f" ({detail})" if detail else ""))
 
+    def __reduce__(self) -> tuple[type[StageError], tuple[str, str, str]]:
+        # Raised in another process (the embedded ingestor's extraction process) and
+        # unpickled here: rebuilt from its fields, not from the message alone.
+        return (type(self), (self.stage, self.reason, self.detail))
+
 
 class PageRejected(StageError):
     """Not an article: e.g. reason ``"category_page"``, ``"video_page"``, ``"contact_page"``."""
