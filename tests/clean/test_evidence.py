@@ -86,3 +86,15 @@ def test_a_container_that_agrees_with_the_extractor_is_kept() -> None:
     choice = _clean(html).evidence["text"]
     assert choice.origin == "markup:.article-body"
     assert choice.reason.startswith("agrees with trafilatura")
+
+
+def test_an_article_in_a_wrapper_named_like_furniture_is_read_from_the_whole_page() -> None:
+    # Short paragraphs (no one of them long enough to protect the wrapper) inside a
+    # "widget" wrapper: the furniture-free page holds almost nothing, the whole page holds it.
+    html = (
+        f"<html><body><h1>{HEADLINE}</h1><div class='widget-area'>{PROSE}{PROSE.upper()}"
+        "</div></body></html>"
+    )
+    cleaned = _clean(html)
+    assert PARAGRAPHS[1] in cleaned.text
+    assert cleaned.evidence["text"].origin == "trafilatura:page"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
@@ -111,8 +112,11 @@ def _keep_prose(paragraphs: list[Paragraph], title: str | None) -> list[str]:
     return kept
 
 
-def body_by_trafilatura(tree: HtmlElement, address: str, title: str | None) -> list[str]:
-    """Main text of an unknown layout, found by trafilatura, as paragraphs."""
+def body_by_trafilatura(
+    tree: HtmlElement, address: str, title: str | None, *, fast: bool = False
+) -> list[str]:
+    """Main text of an unknown layout, found by trafilatura, as paragraphs; ``fast`` skips
+    its second opinions (readability, jusText): enough to check a container against."""
     try:
         document = bare_extraction(
             tree,
@@ -121,6 +125,7 @@ def body_by_trafilatura(tree: HtmlElement, address: str, title: str | None) -> l
             include_comments=False,
             include_tables=True,
             include_images=False,
+            fast=fast,
         )
     except Exception:  # trafilatura fails in assorted ways on hostile trees
         return []
@@ -165,6 +170,8 @@ _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…»”\"')\]]\s*$")
 # Paragraphs of at least this many words that end a sentence count as prose.
 _PROSE_WORDS = 8
+# Less prose than this from the furniture-free page sends trafilatura to the whole page.
+THIN_BODY_WORDS = 80
 # Both texts must hold this share of what they have in common for them to agree.
 AGREEMENT = 0.6
 # Without agreement, the general extractor replaces a container only with this much more
@@ -198,7 +205,10 @@ def agreement(first: list[str], second: list[str]) -> tuple[float, float]:
 
 
 def choose_body(
-    from_containers: list[str], from_extractor: list[str], container_origin: str | None
+    from_containers: list[str],
+    from_extractor: list[str],
+    container_origin: str | None,
+    extractor_origin: str = "trafilatura",
 ) -> Choice:
     """The body paragraphs: the container's when its text agrees with the general extractor's,
     else the candidate with more prose.
@@ -210,22 +220,42 @@ def choose_body(
     :data:`PROSE_MARGIN` times the container's prose to win. An outlet's own rule is trusted.
     """
     container = Candidate(from_containers, container_origin or "container")
-    extractor = Candidate(from_extractor, "trafilatura")
+    extractor = Candidate(from_extractor, extractor_origin)
     candidates = tuple(c for c in (container, extractor) if c.value)
     if not from_containers:
         if not from_extractor:
             return Choice([], None, "no body found", ())
         reason = "no body container matched" if container_origin is None else "container empty"
-        return Choice(from_extractor, "trafilatura", reason, candidates)
+        return Choice(from_extractor, extractor_origin, reason, candidates)
     if not from_extractor or (container_origin or "").startswith("rule:"):
         reason = "the outlet's rule" if from_extractor else "the general extractor found nothing"
         return Choice(from_containers, container.origin, reason, candidates)
     in_extractor, in_container = agreement(from_containers, from_extractor)
     shares = f"{in_extractor:.2f}/{in_container:.2f} of their shingles shared"
     if in_extractor >= AGREEMENT and in_container >= AGREEMENT:
-        reason = f"agrees with trafilatura ({shares})"
+        reason = f"agrees with {extractor_origin} ({shares})"
         return Choice(from_containers, container.origin, reason, candidates)
     prose = prose_words(from_containers), prose_words(from_extractor)
     winner = container if PROSE_MARGIN * prose[0] >= prose[1] else extractor
     reason = f"no agreement ({shares}); more prose ({prose[0]} vs {prose[1]} words)"
     return Choice(winner.value, winner.origin, reason, candidates)
+
+
+def general_body(
+    stripped: HtmlElement,
+    whole: Callable[[], HtmlElement],
+    address: str,
+    title: str | None,
+    *,
+    fast: bool = False,
+) -> tuple[list[str], str]:
+    """trafilatura's body of the furniture-free page, or of the whole page when that gives
+    clearly more prose (a theme whose article wrapper is named like furniture leaves
+    trafilatura next to nothing); with its origin. ``fast``: see :func:`body_by_trafilatura`."""
+    paragraphs = body_by_trafilatura(stripped, address, title, fast=fast)
+    if prose_words(paragraphs) >= THIN_BODY_WORDS:
+        return paragraphs, "trafilatura"
+    from_page = body_by_trafilatura(whole(), address, title, fast=fast)
+    if prose_words(from_page) > PROSE_MARGIN * max(prose_words(paragraphs), 1):
+        return from_page, "trafilatura:page"
+    return paragraphs, "trafilatura"

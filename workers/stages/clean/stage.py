@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 
 from workers.stages.clean.body import (
-    body_by_trafilatura,
     body_from_containers,
     choose_body,
     find_containers,
+    general_body,
 )
 from workers.stages.clean.boilerplate import strip_furniture
 from workers.stages.clean.dates import DateContext, choose_published_at
@@ -90,13 +90,14 @@ def clean_page(
     title_selectors = ((rules.title,) if rules.title else ()) + family.title + GENERIC.title
     container_selector, containers = find_containers(tree, body_selectors)
     headline = select_first(tree, title_selectors)
-    # Media are counted where the body will come from, before furniture goes.
-    media_of = {
-        "container": count_media(containers),
-        "article": count_media([article_region(tree, headline)]),
-    }
+    # Media are counted where the body will come from, before furniture goes; on a page
+    # with no article element, images are counted once the sidebars and ads are gone.
+    region = article_region(tree, headline)
+    media_of = {"container": count_media(containers), "article": count_media([region])}
     anchors = [*containers, *([headline] if headline is not None else [])]
     strip_furniture(tree, (*family.drop, *rules.drop), anchors)
+    if region is tree:
+        media_of["article"] = (media_of["article"][0], count_media([tree])[1])
 
     host = urlsplit(address).hostname or ""
     title_choice = choose_title(tree, metadata, title_selectors, host)
@@ -123,10 +124,15 @@ def clean_page(
     from_containers = body_from_containers(containers, title) if containers else []
     # The outlet's own rule needs no second opinion (and the extractor's time is saved).
     trusted = bool(from_containers) and (container_origin or "").startswith("rule:")
-    from_trafilatura = [] if trusted else body_by_trafilatura(tree, address, title)
-    body = choose_body(from_containers, from_trafilatura, container_origin)
+    from_trafilatura, extractor = (
+        ([], "trafilatura")
+        if trusted
+        # With a container to check, trafilatura's first reading is enough.
+        else general_body(tree, document.working_tree, address, title, fast=bool(containers))
+    )
+    body = choose_body(from_containers, from_trafilatura, container_origin, extractor)
     text = join_paragraphs(body.value)
-    from_container = body.origin is not None and body.origin != "trafilatura"
+    from_container = body.origin is not None and not body.origin.startswith("trafilatura")
     reject_by_body(text, media_of["container" if from_container else "article"], address)
     return CleanedPage(
         url=page.url,
