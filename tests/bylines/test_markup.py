@@ -205,6 +205,10 @@ CASES = [
                page('<meta name="author" content="Fatou ndiaye">'), ["Fatou Ndiaye"], []),
     MarkupCase("caption-by-the-headline-is-no-byline", page(header='<p>Des pêcheurs sur la plage '
                'de Soumbédioune le 6 février 2025 (AFP / Seyllou Diallo)</p>'), [], []),
+    MarkupCase("personal-site-on-its-owners-name", page('<meta name="author" '
+               'content="Aminata Kane">'), ["Aminata Kane"], [], host="www.aminatakane.sn"),
+    MarkupCase("outlet-named-like-a-person-but-with-an-outlet-word", page('<meta name="author" '
+               'content="Dakar Matin">'), [], [], host="www.dakarmatin.com"),
     MarkupCase("photo-credit-author-class-ignored", page(after='<figure><img src="x.jpg">'
                '<figcaption><span class="author">Lamine Ndiaye</span></figcaption></figure>'),
                [], []),

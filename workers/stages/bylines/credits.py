@@ -19,7 +19,7 @@ from workers.stages.bylines.names import (
     split_names,
     strip_title,
 )
-from workers.stages.bylines.negatives import is_desk_account
+from workers.stages.bylines.negatives import is_desk_account, is_outlet_shaped
 
 _SPACES = re.compile(r"\s+")
 _SOURCE = re.compile(
@@ -73,14 +73,6 @@ _WITH_INSIDE = re.compile(
 # A host name in the byline slot: "lesoleil.sn", "www.walf-groupe.com".
 _DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?(?P<host>[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*"
                      r"\.[a-z]{2,6})/?$", re.IGNORECASE)
-# Words that make a capitalised phrase the name of a newspaper, broadcaster or site.
-_OUTLET_WORD = re.compile(
-    r"\b(?:quotidien|journal|hebdo|hebdomadaire|matin|soir|tribune|times|news|herald|"
-    r"guardian|observer|observateur|gazette|express|daily|weekly|magazine|radio|tv|télé|fm|"
-    r"online|infos?|actu|presse|press|m[ée]dias?|newspapers?|network|chronicle|mirror|"
-    r"telegraph|zeitung|nachrichten|television|télévision|jornal|notícias|noticias|diário)\b",
-    re.IGNORECASE,
-)
 _ROLE = re.compile(
     r"^(?:envoyée?s?\s+spéciale?s?|correspondante?s?|correspondance|journaliste|stagiaire|"
     r"reporter|rédacteur|rédactrice|chef|directeur|directrice|éditorialiste|chroniqueur|"
@@ -293,7 +285,7 @@ def _outlet_credit(chunk: str, marked: bool) -> str | None:
         known = lookup_agency(domain.group("host"))
         return known.short if known else domain.group("host").lower()
     words = chunk.split()
-    if marked and 1 <= len(words) <= 5 and _OUTLET_WORD.search(chunk) and chunk[0].isupper():
+    if marked and 1 <= len(words) <= 5 and is_outlet_shaped(chunk) and chunk[0].isupper():
         return chunk
     return None
 

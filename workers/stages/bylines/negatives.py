@@ -98,14 +98,17 @@ def is_site_itself(name: str, site_name: str | None = None, host: str | None = N
     keys = site_keys(site_name, host)
     if not keys:
         return False
+    if _person_shaped(name):
+        # "Helge Fahrnberger" on helge.at, "Wolfgang Michal" on wolfgangmichal.de: a person
+        # (whose site it may be); "Rédaction Senego", "Dakar Matin" are the outlet
+        return False
     compact = _compact(name)
     if compact in keys:
         return True
     words = [_compact(word) for word in re.split(r"[\s/|()\-–—,:]+|(?<=\w)\.(?=[a-z]{2,6}\b)",
                                                   name.lower()) if word]
     keys = {key for key in keys if len(key) >= 3}  # "dw" alone, never as a word of a name
-    if len(words) > 4 or _person_shaped(name):
-        # "Helge Fahrnberger" on helge.at is a person; "Rédaction Senego" is the outlet
+    if len(words) > 4:
         return False
     if any(word in keys for word in words):
         return True
@@ -116,9 +119,26 @@ def is_site_itself(name: str, site_name: str | None = None, host: str | None = N
 
 def _person_shaped(name: str) -> bool:
     """Mixed-case words shaped like a signed name, none an outlet's or a desk's word."""
-    return looks_like_name(name, max_words=5) and not any(
-        word.isupper() and len(word) > 1 for word in name.split()
+    return (
+        looks_like_name(name, max_words=5)
+        and not any(word.isupper() and len(word) > 1 for word in name.split())
+        and not _OUTLET_WORD.search(name)
     )
+
+
+# Words that make a capitalised phrase the name of a newspaper, broadcaster or site.
+_OUTLET_WORD = re.compile(
+    r"\b(?:quotidien|journal|hebdo|hebdomadaire|matin|soir|tribune|times|news|herald|"
+    r"guardian|observer|observateur|gazette|express|daily|weekly|magazine|radio|tv|télé|fm|"
+    r"online|infos?|actu|presse|press|m[ée]dias?|newspapers?|network|chronicle|mirror|"
+    r"telegraph|zeitung|nachrichten|television|télévision|jornal|notícias|noticias|diário)\b",
+    re.IGNORECASE,
+)
+
+
+def is_outlet_shaped(name: str) -> bool:
+    """Whether ``name`` holds a word that makes it a newspaper's, broadcaster's or site's."""
+    return bool(_OUTLET_WORD.search(name))
 
 
 @lru_cache(maxsize=4096)
