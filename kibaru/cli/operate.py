@@ -253,7 +253,14 @@ def _print_status(report: dict[str, Any]) -> None:
 def _rerun(
     settings: Settings, store: Store, page_ids: list[int], sources: list[str], trigger: str
 ) -> None:
-    """Process stored pages again as a new run, with progress, and print its summary."""
+    """Process stored pages again as a new run, with progress, and print its summary.
+
+    SIGTERM or Ctrl-C stops it as it stops a crawl (:mod:`crawler.stopping`): at the next
+    progress report, with the run recorded ``interrupted`` and the queued pages left to the
+    workers.
+    """
+    from crawler.stopping import Stopped, stop_signals
+    from crawler.stopping import check as check_stop
     from storage.run_recorder import RunRecorder
     from workers.ingest_errors import IngestError
     from workers.stored_pages import rerun_pages
@@ -263,19 +270,23 @@ def _rerun(
     status_line = err_console.status(f"run {run_id}: {len(page_ids)} pages")
 
     def progress(counts: dict[str, Any]) -> None:
+        check_stop()
         done = counts["pages"] - counts["pending"]
         notice = f" ({counts['notice']})" if counts.get("notice") else ""
         status_line.update(f"run {run_id}: {done}/{counts['pages']} pages processed{notice}")
 
     try:
-        with recorder.keep_alive(), status_line:
+        with stop_signals(), recorder.keep_alive(), status_line:
             counts = rerun_pages(settings, store, run_id, page_ids, progress)
     except IngestError as exc:
         recorder.finish("failed", {}, error=str(exc))
         fail(str(exc))
-    except KeyboardInterrupt:
-        recorder.finish("interrupted", {}, error="stopped by SIGINT")
-        raise
+    except (Stopped, KeyboardInterrupt) as exc:
+        error = str(exc) or "stopped by SIGINT"
+        if settings.broker_url:
+            error += "; the pages already queued stay queued for the workers"
+        recorder.finish("interrupted", {}, error=error)
+        fail(f"run {run_id} interrupted: {error}")
     except BaseException as exc:
         recorder.finish("failed", {}, error=repr(exc)[:2000])
         raise

@@ -191,6 +191,37 @@ def test_a_crawl_without_workers_says_so_and_gives_up_as_failed(
     assert _queued_tasks(private_redis.url) > 0  # still there for a worker started later
 
 
+def test_a_reprocess_waiting_for_workers_stops_at_once_on_sigterm(
+    lifecycle_site: Site, tmp_path: Path, private_redis: RedisServer
+) -> None:
+    database_url = f"sqlite:///{tmp_path}/kibaru.db"
+    stored = _kibaru(_env(database_url, None), "crawl", "--all", "--sources",
+                     str(lifecycle_site.sources_file))
+    assert stored.returncode == 0, stored.stdout + stored.stderr
+    env = _env(database_url, private_redis.url)
+    log = tmp_path / "reprocess.log"
+    with log.open("ab") as out:
+        reprocess = subprocess.Popen(
+            [KIBARU, "reprocess", "--source", "wk-main"], env=env, stdout=out,
+            stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True,
+        )
+    try:
+        wait_until(
+            lambda: len(_runs(database_url)) == 2
+            and "pending" in page_states(database_url).values(), 60,
+            "the reprocess run to put its pages back in the queue",
+        )
+        time.sleep(1.5)  # in its wait for the workers
+        reprocess.send_signal(signal.SIGTERM)
+        assert _exits_within(reprocess, STOP_BOUND, log) == 1
+    finally:
+        _kill(reprocess)
+    output = log.read_text()
+    assert "interrupted: stopped by SIGTERM" in output and "Traceback" not in output, output
+    assert [run.status for run in _runs(database_url)] == ["succeeded", "interrupted"]
+    assert _queued_tasks(private_redis.url) > 0
+
+
 def _kibaru(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [KIBARU, *args], env=env, capture_output=True, text=True, timeout=120, cwd=REPO
