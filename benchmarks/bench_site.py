@@ -53,6 +53,7 @@ HOST = "127.0.0.90"
 REAL_HOST = "127.0.0.91"
 EXTSUITES = ROOT.parent / "shared" / "extsuites"
 SUITES = ("aeb", "fundus", "trafilatura")
+UNSAFE_PATH = re.compile(r"[^A-Za-z0-9/._~%-]")
 SOURCE_ID = "bench"
 DEFAULT_PAGES = 2000
 # Requests in flight at once to the site, for kibaru and for the bare spider alike.
@@ -241,7 +242,9 @@ def _real_path(url: str, taken: set[str]) -> str:
     path = urlsplit(canonical_url("http://bench" + (parts.path or "/"))).path
     if path in taken or path in ("/", "/robots.txt", "/sitemap.xml"):
         path = urlsplit(canonical_url(f"http://bench/{parts.hostname}{parts.path}")).path
-    return path
+    # Characters that clients re-encode differently (square brackets, commas…) become "-",
+    # so that the path the crawler sends is the one served.
+    return UNSAFE_PATH.sub("-", path)
 
 
 def build_real_site(

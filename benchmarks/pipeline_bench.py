@@ -1,7 +1,8 @@
 """End-to-end rate on real and synthetic pages: embedded, 1 and 2 workers, backlogs, baselines.
 
     flock /tmp/kibaru-bench.lock .venv/bin/python benchmarks/pipeline_bench.py [--rounds N]
-        [--site real|synthetic|both] [--pages N] [--no-backlog] [--memory-growth]
+        [--site real|synthetic|both] [--pages N] [--synthetic-pages N] [--no-backlog]
+        [--memory-growth]
 
 Two local sites (benchmarks/bench_site.py): the **real-page site** (the ~840 pages of the
 shared external suites, 50–300 KB, served gzipped under their own paths, with a sitemap and a
@@ -513,6 +514,7 @@ def main() -> int:
     )
     parser.add_argument("--rounds", type=int, default=1, help="rounds of the compared runs")
     parser.add_argument("--synthetic-rounds", type=int, default=1)
+    parser.add_argument("--synthetic-pages", type=int, help="pages of the synthetic site")
     parser.add_argument("--no-backlog", action="store_true", help="skip the backlog runs")
     parser.add_argument(
         "--memory-growth", action="store_true", help="embedded peak RSS at 500 and 2,000 real pages"
@@ -536,7 +538,7 @@ def main() -> int:
         finally:
             site.stop()
     if args.site in ("synthetic", "both"):
-        site = build_site(args.pages or 2000)
+        site = build_site(args.synthetic_pages or args.pages or 2000)
         try:
             results.append(
                 measure_site(
