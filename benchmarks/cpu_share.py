@@ -8,10 +8,10 @@ emptied Redis database 13, one ``kibaru worker --concurrency C`` ready first, th
 ``kibaru crawl`` with the broker), while every process's user + system CPU time is sampled
 from ``/proc`` three times a second (a process that ends keeps its last sample). The table
 splits the CPU between the crawl, the worker's main (consumer) process and its pool
-processes, PostgreSQL backends (of the benchmark's databases), Redis (on port 6379) and the
-test site's server (this process), so that an optimisation can be aimed at the process that
-costs most; other processes of the shared machine are left out. Sampling misses at most the last
-third of a second of each process.
+processes, PostgreSQL backends (of the benchmark's databases), Redis (the benchmark's own
+server) and the test site's server (this process), so that an optimisation can be aimed at
+the process that costs most; other processes of the shared machine are left out. Sampling
+misses at most the last third of a second of each process.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def role(
     if command.startswith("postgres:"):
         return "PostgreSQL backends" if "kibaru_bench_" in command else None
     if "redis-server" in command:
-        return "Redis" if ":6379" in command else None
+        # The benchmark's own server (started by this process), not the machine's.
+        return "Redis" if _descends_from(pid, os.getpid(), parents) else None
     if not _descends_from(pid, os.getpid(), parents):
         return None
     if " worker " in command and "kibaru" in command:

@@ -2,9 +2,11 @@
 
     flock /tmp/kibaru-bench.lock .venv/bin/python benchmarks/dedup_bench.py \
         [--sizes 10000,100000,500000] [--baseline-docs 10000] [--database-docs 10000] \
-        [--redis-port 6379] [--redis-db 12]
+        [--redis-port PORT] [--redis-db 0]
 
-   The Redis database it uses is flushed before and after: give it a redis-server of its own.
+   Without ``--redis-port`` it starts a redis-server of its own on a free port (stopped at
+   exit). The Redis database it uses is flushed before and after: never name one that holds
+   an operator's data.
 
 1. Quality. The labelled syndication set (``tests/fixtures/syndication/syndication.jsonl``)
    goes through kibaru's dedup (Redis index and database index) and through a plain
@@ -49,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from storage.db import open_store  # noqa: E402
 from storage.repository import article_id_for  # noqa: E402
 from tests.dedup.conftest import process  # noqa: E402
+from tests.services import suite_redis_url  # noqa: E402
 from workers.stages.dedup.decide import Rules  # noqa: E402
 from workers.stages.dedup.entry import band_keys  # noqa: E402
 from workers.stages.dedup.evaluate import PairScores, pairwise_scores  # noqa: E402
@@ -528,10 +531,15 @@ def main() -> None:
     parser.add_argument("--baseline-docs", type=int, default=10000)
     parser.add_argument("--database-docs", type=int, default=10000)
     parser.add_argument("--redis-host", default="127.0.0.1")
-    parser.add_argument("--redis-port", type=int, default=6379)
-    parser.add_argument("--redis-db", type=int, default=12)
+    parser.add_argument(
+        "--redis-port", type=int, default=None, help="default: a redis-server of its own"
+    )
+    parser.add_argument("--redis-db", type=int, default=0)
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
+    if args.redis_port is None:
+        own = suite_redis_url(args.redis_db)
+        args.redis_host, args.redis_port = "127.0.0.1", int(own.rsplit(":", 1)[1].split("/")[0])
     redis_url = f"redis://{args.redis_host}:{args.redis_port}/{args.redis_db}"
     client = redis.Redis.from_url(redis_url)
     client.flushdb()  # the benchmark's own database: emptied before and after

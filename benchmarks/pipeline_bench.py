@@ -14,7 +14,8 @@ site, in one run, one after the other:
 * **embedded default** — ``kibaru crawl bench --sources FILE`` on a fresh SQLite file: fetch,
   clean, bylines, dedup and store in the one process.
 * **1 worker** / **2 workers** end to end — a fresh PostgreSQL database and an emptied Redis
-  database (``redis://127.0.0.1:6379/13``, broker and dedup index) per run; the worker
+  database (of a redis-server the benchmark starts itself: broker and dedup index) per run;
+  the worker
   (``kibaru worker --queues process --concurrency 1``, then ``--concurrency 2``: one Celery
   worker with two prefork processes, the shape docker-compose deploys) is ready first, then
   ``kibaru crawl`` with ``KIBARU_BROKER_URL`` set returns once every page is processed and
@@ -83,15 +84,19 @@ from crawl_bench import (  # noqa: E402
 
 from storage.db import open_store  # noqa: E402
 from storage.models import Page  # noqa: E402
+from tests.services import suite_redis_url  # noqa: E402
 from tests.workers.processes import Worker  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_HOST = "postgresql+psycopg://postgres@127.0.0.1:5432"
-BROKER = "redis://127.0.0.1:6379/13"  # tests use 9, 10, 11, 14, 15; dedup_bench.py 12
+def broker_url() -> str:
+    """The broker of every run: a redis-server of this benchmark's own (started on first use,
+    stopped at exit), never the machine's Redis, which an operator's stack may be using."""
+    return suite_redis_url(0)
 
 
 def fresh_redis() -> None:
-    client = redis.Redis.from_url(BROKER)
+    client = redis.Redis.from_url(broker_url())
     try:
         client.flushdb()
     finally:
@@ -194,7 +199,7 @@ def broker_run(
     """
     database = create_database()
     fresh_redis()
-    env = kibaru_environment(KIBARU_DATABASE_URL=database, KIBARU_BROKER_URL=BROKER)
+    env = kibaru_environment(KIBARU_DATABASE_URL=database, KIBARU_BROKER_URL=broker_url())
     if batch is not None:
         env["KIBARU_PROCESS_BATCH"] = str(batch)
     workers: list[Worker] = []

@@ -1,9 +1,9 @@
 """The test suite's own servers: a redis-server on a free port, started once per test process.
 
-The tests never touch the Redis that answers on 127.0.0.1:6379: an operator may run the suite
-beside a live stack, and flushing its databases would lose their queued pages and locks. Every
-Redis URL a test uses comes from :func:`suite_redis_url`, which points at a server this test
-process started itself and stops when the process ends.
+The tests never touch the Redis that answers on this machine's default port: an operator may
+run the suite beside a live stack, and flushing its databases would lose their queued pages
+and locks. Every Redis URL a test uses comes from :func:`suite_redis_url`, which points at a
+server this test process started itself and stops when the process ends.
 """
 
 from __future__ import annotations
