@@ -79,7 +79,7 @@ def main() -> int:
     traf_authors, traf_agencies = Score(), Score()
     stage_inputs = []
     for fixture, golden in pages:
-        record = extract_record(fixture.page(), fixture.source())
+        record = extract_record(fixture.page(), fixture.source()).exported()
         truth_authors = [str(name) for name in golden.get("authors") or []]
         truth_agencies = [str(name) for name in golden.get("agencies") or []]
         kibaru_authors.add(record["authors"], truth_authors)

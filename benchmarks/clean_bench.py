@@ -94,7 +94,7 @@ def kibaru_fields(page: FetchedPage, source: SourceInfo | None) -> tuple[dict[st
         return {"title": None, "published_at": None, "text": ""}, ""
     rules = source.selectors if source else None
     cleaned = clean_page(page, rules, language_hint=source.language if source else None)
-    return record, cleaned.text
+    return record.exported(), cleaned.text
 
 
 def run_kibaru(inputs: list[tuple[FetchedPage, SourceInfo | None, str]]) -> None:

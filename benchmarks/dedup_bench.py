@@ -49,8 +49,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from storage.db import open_store  # noqa: E402
-from storage.repository import article_id_for  # noqa: E402
-from tests.dedup.conftest import process  # noqa: E402
+from storage.record import ArticleRecord, article_id_for  # noqa: E402
+from tests.dedup.conftest import as_record, process  # noqa: E402
 from tests.services import suite_redis_url  # noqa: E402
 from workers.stages.dedup.decide import Rules  # noqa: E402
 from workers.stages.dedup.entry import band_keys  # noqa: E402
@@ -76,16 +76,7 @@ def f1(scores: PairScores) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def record_of(doc: dict[str, Any]) -> dict[str, Any]:
-    url = doc["canonical_url"]
-    return {
-        "id": article_id_for(url), "url": url, "canonical_url": url, "source": doc["source"],
-        "title": doc["title"], "text": doc["text"], "published_at": doc["published_at"],
-        "language": doc.get("language"),
-    }
-
-
-def store_decision(dedup: Deduplicator, store: Any, rec: dict[str, Any]) -> str:
+def store_decision(dedup: Deduplicator, store: Any, rec: ArticleRecord) -> str:
     """What the pipeline does with a record (assign, store the row, commit); the cluster."""
     return str(process(dedup, store, rec).cluster_id)
 
@@ -97,7 +88,7 @@ def kibaru_clusters(
     index = RedisIndex.from_url(redis_url, prefix=f"bench:{name}:") if redis_url else None
     dedup = Deduplicator(store, Rules.for_days(30), index)
     try:
-        return {doc["id"]: store_decision(dedup, store, record_of(doc)) for doc in docs}
+        return {doc["id"]: store_decision(dedup, store, as_record(doc)) for doc in docs}
     finally:
         if index is not None:
             index.clear()
@@ -293,12 +284,11 @@ class Generator:
             yield SyntheticDoc(article_id_for(url), url, label, text, published.isoformat())
 
 
-def synthetic_record(doc: SyntheticDoc) -> dict[str, Any]:
-    url = doc.url
-    return {
-        "id": doc.id, "url": url, "canonical_url": url, "source": "synthetic", "title": "",
-        "text": doc.text, "published_at": doc.published_at,
-    }
+def synthetic_record(doc: SyntheticDoc) -> ArticleRecord:
+    return ArticleRecord(
+        url=doc.url, canonical_url=doc.url, source="synthetic", title="", text=doc.text,
+        published_at=datetime.fromisoformat(doc.published_at), fetched_at=None,
+    )
 
 
 # -- scale ----------------------------------------------------------------------------------

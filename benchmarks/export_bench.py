@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from storage.db import open_store
 from storage.models import Article
-from storage.repository import article_id_for
+from storage.record import article_id_for
 
 PARAGRAPH = (
     "Le ministre malien de la Défense a accueilli son homologue sénégalais pour une rencontre "

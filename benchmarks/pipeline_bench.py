@@ -277,7 +277,7 @@ def extract_alone(kind: str, manifest: Path) -> int:
         for url, html in documents:
             page = FetchedPage(url=url, source="bench", body=html, headers={})
             with suppress(StageError):  # not an article: refused, as the pipeline would
-                texts += bool(extract_record(page, None)["text"])
+                texts += bool(extract_record(page, None).text)
     seconds = time.perf_counter() - started
     print(json.dumps({"pages": len(documents), "texts": texts, "seconds": seconds}))
     return 0
@@ -513,7 +513,10 @@ def report(result: SiteResult, backlog: bool) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--site", choices=["real", "synthetic", "both"], default="both")
+    parser.add_argument(
+        "--site", choices=["real", "synthetic", "both", "none"], default="both",
+        help="none: no compared runs (with --memory-growth, only the growth runs)",
+    )
     parser.add_argument(
         "--pages", type=int, help="pages of each site (default: all real pages; 2,000 synthetic)"
     )

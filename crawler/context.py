@@ -34,6 +34,17 @@ class CrawlOptions:
     allowed_networks: tuple[IPNetwork, ...] = ()
 
 
+def source_hosts(source: Source) -> set[str]:
+    """A source's own hosts (its pages are on them or their subdomains): the homepage's, with
+    and without ``www.``, those of its feeds, sitemaps and listings, and its ``domains``."""
+    hosts = {host_of(url) for url in (source.homepage, *source.feeds, *source.sitemaps)}
+    hosts |= {host_of(url) for url in source.listings}
+    hosts |= {domain.lower() for domain in source.domains}
+    hosts.add(source.domain)
+    hosts.discard("")
+    return hosts
+
+
 @dataclass
 class SourceScope:
     """Where a source may be fetched from: its own hosts, and the address policy (private
@@ -44,11 +55,7 @@ class SourceScope:
 
     @classmethod
     def of(cls, source: Source, allowed_networks: tuple[IPNetwork, ...] = ()) -> SourceScope:
-        hosts = {host_of(url) for url in (source.homepage, *source.feeds, *source.sitemaps)}
-        hosts |= {host_of(url) for url in source.listings}
-        hosts |= {domain.lower() for domain in source.domains}
-        hosts.add(source.domain)
-        hosts.discard("")
+        hosts = source_hosts(source)
         policy = AddressPolicy.for_hosts(hosts, host_of(source.homepage), allowed_networks)
         return cls(domains=hosts, policy=policy)
 

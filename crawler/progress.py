@@ -28,7 +28,8 @@ def _line(counts: dict[str, Any]) -> str:
     )
 
 
-def _processing_line(processing: dict[str, Any]) -> str:
+def processing_line(processing: dict[str, Any]) -> str:
+    """What the stages have made of the run's pages so far, in one line."""
     return (
         f"processed {processing.get('pages', 0) - processing.get('pending', 0)}/"
         f"{processing.get('pages', 0)} pages: {processing.get('articles', 0)} stored "
@@ -38,10 +39,15 @@ def _processing_line(processing: dict[str, Any]) -> str:
 
 
 class CrawlProgress:
-    """A progress callback for :func:`crawler.run.run_crawl`; use as a context manager."""
+    """A progress callback for :func:`crawler.run.run_crawl`; use as a context manager.
 
-    def __init__(self, console: Console) -> None:
+    A subclass shows another command's counts by overriding :meth:`_table` (the live view)
+    and :meth:`_line` (a log line); the live display, the log's pace and the processing
+    counts are the same for every command."""
+
+    def __init__(self, console: Console, name: str = "crawl") -> None:
         self.console = console
+        self.name = name  # the command: "crawl", "backfill", "import-warc"
         self.live: Live | None = None
         self.last_line = 0.0
         self.last_notice: str | None = None
@@ -68,28 +74,29 @@ class CrawlProgress:
         self.last_notice = notice
         if now - self.last_line >= LOG_INTERVAL or fresh_notice:
             self.last_line = now
-            line = f"crawl: {_line(counts)}"
+            line = f"{self.name}: {self._line(counts)}"
             if processing:
-                line += f"; {_processing_line(processing)}"
+                line += f"; {processing_line(processing)}"
             self.console.print(line, highlight=False, soft_wrap=True, markup=False)
             if notice:
-                self.console.print(f"crawl: {notice}", highlight=False, soft_wrap=True,
+                self.console.print(f"{self.name}: {notice}", highlight=False, soft_wrap=True,
                                    markup=False)
 
-    @classmethod
-    def _view(cls, counts: dict[str, Any]) -> Table | Group:
-        table = cls._table(counts)
+    def _view(self, counts: dict[str, Any]) -> Table | Group:
+        table = self._table(counts)
         processing = counts.get("processing") or {}
         if not processing:
             return table
-        lines: list[Table | Text] = [table, Text(_processing_line(processing))]
+        lines: list[Table | Text] = [table, Text(processing_line(processing))]
         if processing.get("notice"):
             lines.append(Text(processing["notice"], style="yellow"))
         return Group(*lines)
 
-    @staticmethod
-    def _table(counts: dict[str, Any]) -> Table:
-        table = Table(title="kibaru crawl", show_header=True, header_style="bold")
+    def _line(self, counts: dict[str, Any]) -> str:
+        return _line(counts)
+
+    def _table(self, counts: dict[str, Any]) -> Table:
+        table = Table(title=f"kibaru {self.name}", show_header=True, header_style="bold")
         for column in ("source", "requests", "discovered", "known", "pages", "errors"):
             table.add_column(column, justify="left" if column == "source" else "right")
         for source_id, tally in (counts.get("by_source") or {}).items():

@@ -97,7 +97,7 @@ class Source(BaseModel):
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
         if value is not None:
-            from workers.cron import ScheduleError, parse_cron  # Celery's parser, when needed
+            from workers.queue.cron import ScheduleError, parse_cron  # Celery's parser, when needed
 
             try:
                 parse_cron(value)

@@ -21,7 +21,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from twisted.internet import task
 
-from crawler.context import CrawlContext, CrawlOptions, never_known
+from crawler.context import CrawlContext, CrawlOptions, KnownFilter, never_known
 from crawler.dates import parse_since
 from crawler.known import stored_url_filter
 from crawler.outcome import run_outcome
@@ -36,7 +36,7 @@ from storage.db import Store, open_store
 from storage.repository import upsert_sources
 from storage.run_recorder import RunRecorder, SourceBusy
 from workers.ingest import Ingestor, open_ingestor
-from workers.ingest_errors import IngestError
+from workers.ingest.errors import IngestError
 
 Progress = Callable[[dict[str, Any]], None]
 log = logging.getLogger(__name__)
@@ -92,21 +92,73 @@ def run_crawl(
     The run holds its sources' locks (see :mod:`storage.run_recorder`): when another live run
     crawls one of them, nothing is fetched and the run is ``skipped``. SIGTERM or Ctrl-C stops
     the run at once, whatever it is doing: the run is ``interrupted``, and the pages already
-    queued stay with the workers. Raises :class:`workers.ingest_errors.IngestError` (one line, the
+    queued stay with the workers. Raises :class:`workers.ingest.errors.IngestError` (one line, the
     run recorded as failed) when the pages cannot be handed on: the broker does not answer (it
     is checked before any fetch), or no worker consumes its queue for ``KIBARU_WORKER_WAIT``.
     """
     registry = load_registry([settings.sources, sources_file], builtin=settings.builtin_sources)
     sources = select_sources(registry, source_ids, all_sources=all_sources)
-    ids = [source.id for source in sources]
-    options = CrawlOptions(
-        limit=limit,
-        since=since,
-        refresh=refresh,
+    options = crawl_options(settings, limit=limit, since=since, refresh=refresh)
+    return run_sources(
+        settings, sources, options, trigger=trigger, progress=progress, run_id=run_id
+    )
+
+
+def crawl_options(settings: Settings, **chosen: Any) -> CrawlOptions:
+    """The run's options: the operator's ``chosen`` ones and the limits of the settings."""
+    return CrawlOptions(
+        **chosen,
         max_sitemap_bytes=settings.max_sitemap_bytes,
         max_pagination_depth=settings.max_pagination_depth,
         allowed_networks=settings.allowed_network_list,
     )
+
+
+class CrawlJob:
+    """What a run crawls with, and how its end is judged: the live crawl's spider, settings,
+    known-URL filter and outcome as they are here. ``kibaru backfill`` subclasses it
+    (:class:`crawler.backfill.run.BackfillJob`), so that both go through the same run: the
+    recorder and its locks, the ingestor, Scrapy, the stop signals."""
+
+    spider: type[NewsSpider] = NewsSpider
+
+    def scrapy_settings(self, settings: Settings, sources: list[Source]) -> dict[str, Any]:
+        """The Scrapy settings of the run."""
+        return scrapy_settings(settings, sources)
+
+    def known(self, store: Store, options: CrawlOptions) -> KnownFilter:
+        """Which URLs are stored already (none with ``--refresh``)."""
+        return never_known if options.refresh else stored_url_filter(store)
+
+    def spider_arguments(self, store: Store, run_id: int) -> dict[str, Any]:
+        """Keyword arguments of the spider besides the run's context."""
+        return {}
+
+    def final_counts(
+        self, spider: NewsSpider, store: Store, run_id: int, counts: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The counts recorded with the run, once its pages are processed."""
+        return counts
+
+    def outcome(self, close_reason: str | None, counts: dict[str, Any]) -> tuple[str, str | None]:
+        """``(status, error)`` of the finished run."""
+        return run_outcome(close_reason, counts)
+
+
+def run_sources(
+    settings: Settings,
+    sources: list[Source],
+    options: CrawlOptions,
+    *,
+    trigger: str,
+    progress: Progress | None = None,
+    run_id: int | None = None,
+    job: CrawlJob | None = None,
+) -> CrawlSummary:
+    """Crawl ``sources`` with ``job`` (the live crawl by default) as one recorded run; see
+    :func:`run_crawl` for the run's life, its signals and its errors."""
+    job = job or CrawlJob()
+    ids = [source.id for source in sources]
     store = open_store(settings.database_url, write=True)
     try:
         with stop_signals():
@@ -118,14 +170,16 @@ def run_crawl(
             else:  # opened by whoever queued the crawl (a crawl task's sender, its job)
                 recorder = RunRecorder.claim(store, run_id, ids, heartbeat=beat)
             with recorder.keep_alive():
-                return _recorded_crawl(settings, store, recorder, sources, options, progress)
+                return _recorded_crawl(
+                    settings, store, recorder, sources, options, progress, job
+                )
     finally:
         store.dispose()
 
 
 def _recorded_crawl(
     settings: Settings, store: Store, recorder: RunRecorder, sources: list[Source],
-    options: CrawlOptions, progress: Progress | None,
+    options: CrawlOptions, progress: Progress | None, job: CrawlJob,
 ) -> CrawlSummary:
     run_id = recorder.run_id
     try:
@@ -141,12 +195,15 @@ def _recorded_crawl(
         context = CrawlContext(
             sources={source.id: source for source in sources},
             options=options,
-            known=never_known if options.refresh else stored_url_filter(store),
+            known=job.known(store, options),
             submit=ingestor.submit,
             flush_due=ingestor.flush_due,
         )
         check_stop()  # a signal that came before Scrapy's handlers were in place
-        stats = _crawl(settings, sources, context, progress)
+        stats, spider = _crawl(
+            job.scrapy_settings(settings, sources), context, progress, job.spider,
+            job.spider_arguments(store, run_id),
+        )
         if context.close_reason == "shutdown":  # Scrapy stopped the spider on a signal
             raise Stopped(None)
         check_stop()
@@ -166,8 +223,8 @@ def _recorded_crawl(
         error = str(exc) if isinstance(exc, IngestError) else repr(exc)[:2000]
         recorder.finish("failed", counts, error=error)
         raise
-    counts = _final_counts(context, stats, processed)
-    status, outcome_error = run_outcome(context.close_reason, counts)
+    counts = job.final_counts(spider, store, run_id, _final_counts(context, stats, processed))
+    status, outcome_error = job.outcome(context.close_reason, counts)
     recorder.finish(status, counts, error=outcome_error)
     return CrawlSummary(run_id=run_id, status=status, counts=counts, error=outcome_error)
 
@@ -195,15 +252,15 @@ def _hand_on_what_is_stored(ingestor: Ingestor) -> None:
 
 
 def _crawl(
-    settings: Settings, sources: list[Source], context: CrawlContext, progress: Progress | None
-) -> dict[str, Any]:
-    scrapy_options = scrapy_settings(settings, sources)
+    scrapy_options: dict[str, Any], context: CrawlContext, progress: Progress | None,
+    spider: type[NewsSpider], spider_arguments: dict[str, Any],
+) -> tuple[dict[str, Any], NewsSpider]:
     process = CrawlerProcess(scrapy_options)
     # Scrapy's LOG_LEVEL filters at its handler only: every page would still build DEBUG
     # records ("Crawled", "Scraped from" with the whole page) for the handler to drop.
     logging.getLogger("scrapy").setLevel(scrapy_options["LOG_LEVEL"])
-    crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, context=context)
+    crawler = process.create_crawler(spider)
+    process.crawl(crawler, context=context, **spider_arguments)
     ticker = None
     if progress is not None:
         ticker = task.LoopingCall(lambda: progress(context.tally.as_dict()))
@@ -213,8 +270,8 @@ def _crawl(
     reinstall_stop_signals()
     if ticker is not None and ticker.running:
         ticker.stop()
-    assert crawler.stats is not None
-    return dict(crawler.stats.get_stats())
+    assert crawler.stats is not None and isinstance(crawler.spider, NewsSpider)
+    return dict(crawler.stats.get_stats()), crawler.spider
 
 
 def _final_counts(
@@ -246,17 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id", type=int, help="record into this existing run")
     args = parser.parse_args(argv)
     try:
-        summary = run_crawl(
-            load_settings(),
-            args.source_ids,
-            all_sources=args.all_sources,
-            sources_file=args.sources_file,
-            limit=args.limit,
-            since=args.since,
-            refresh=args.refresh,
-            trigger=args.trigger,
-            run_id=args.run_id,
-        )
+        # The options are named as run_crawl's parameters (``dest`` where they differ).
+        summary = run_crawl(load_settings(), **vars(args))
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

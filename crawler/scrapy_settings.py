@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler.compressed import ORDER as COMPRESSED_ORDER
 from crawler.context import SourceScope
 from crawler.registry import Source
 from crawler.throttle import DEFAULT_SETTING, SCRAPY_AUTOTHROTTLE
@@ -11,11 +12,13 @@ from kibaru.settings import Settings
 
 # Our retry middleware replaces Scrapy's (same slot in the chain); the guard runs before the
 # robots.txt middleware (100) so that a refused host is never contacted at all; the response
-# counter sits next to the downloader, where it still sees 3xx responses.
+# counter sits next to the downloader, where it still sees 3xx responses; compressed answers
+# reach Scrapy's decompression as plain responses (crawler/compressed.py says why).
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SourceGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,
+    "crawler.compressed.CompressedAsPlainMiddleware": COMPRESSED_ORDER,
     "crawler.middlewares.ResponseCounterMiddleware": 950,
 }
 

@@ -67,6 +67,31 @@ class Settings(BaseSettings):
     max_page_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_sitemap_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     max_pagination_depth: int = Field(default=5, ge=0)
+    backfill_concurrency: int = Field(
+        default=1,
+        ge=1,
+        description="concurrent requests per site of `kibaru backfill` (a source's `crawl:` "
+        "override still applies)",
+    )
+    backfill_delay: float = Field(
+        default=2.0,
+        ge=0,
+        description="seconds between two requests to one site during `kibaru backfill` (a "
+        "source's `crawl:` override still applies)",
+    )
+    backfill_api_page_size: int = Field(
+        default=100,
+        ge=1,
+        le=100,
+        description="posts asked for per WordPress REST API page by `kibaru backfill` "
+        "(WordPress answers at most 100)",
+    )
+    backfill_max_listing_pages: int = Field(
+        default=1000,
+        ge=1,
+        description="listing pages `kibaru backfill` follows per listing at most, when their "
+        "dates do not stop it before",
+    )
     fetch_timeout: float = Field(
         default=30.0,
         gt=0,
@@ -119,6 +144,28 @@ class Settings(BaseSettings):
         ge=1,
         description="seconds a crawl waits while no worker consumes the process queue, "
         "then fails (its queued pages stay queued for the workers)",
+    )
+    web_host: str = Field(
+        default="127.0.0.1",
+        description="address `kibaru web` listens on; anything but loopback needs web_token",
+    )
+    web_port: int = Field(default=8000, ge=1, le=65535, description="port of `kibaru web`")
+    web_token: str | None = Field(
+        default=None,
+        description="secret of the web console: a bearer token, or typed once in its login "
+        "form; required when it listens on anything but loopback",
+    )
+    alert_webhook: str | None = Field(
+        default=None,
+        description="URL that each new coverage flag is POSTed to as JSON (Slack-compatible "
+        "`text`), retried with backoff",
+    )
+    coverage_tolerance: float = Field(
+        default=30.0,
+        gt=0,
+        le=100,
+        description="percentage points under a source's trailing 14-day median at which a "
+        "field's coverage is flagged (volume: under half of its median)",
     )
     log_level: str = "INFO"
 

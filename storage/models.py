@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -116,6 +117,10 @@ class Article(Base):
     duplicate_of: Mapped[str | None] = mapped_column(String(32))
     content_hash: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How its page reached kibaru: crawl, backfill or import (workers.stages.page.ORIGINS).
+    origin: Mapped[str] = mapped_column(String(16), default="crawl", server_default="crawl")
+    # Which evidence each field came from (field -> origin); null on rows stored before it.
+    evidence: Mapped[dict[str, str | None] | None] = mapped_column(JSON)
     # Not part of the exported record: the MinHash signature (for `kibaru dedup rebuild`),
     # the raw page it came from, and bookkeeping.
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -146,6 +151,8 @@ class Page(Base):
     body_gz: Mapped[bytes] = mapped_column(LargeBinary)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     run_id: Mapped[int | None] = mapped_column(Integer)
+    # crawl | backfill | import: how the page reached kibaru (workers.stages.page.ORIGINS)
+    origin: Mapped[str] = mapped_column(String(16), default="crawl", server_default="crawl")
     # pending → stored | duplicate | rejected | failed
     state: Mapped[str] = mapped_column(String(16), default="pending")
     reason: Mapped[str | None] = mapped_column(Text)
@@ -224,3 +231,50 @@ class DedupBucket(Base):
 
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     article_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class CoverageFlag(Base):
+    """A drop of one source's field coverage or daily volume below its trailing median.
+
+    A flag is open while the drop lasts (``closed_at`` null) and closed when the source
+    recovers; ``alerted_at`` is when the webhook accepted its alert (null: not sent yet).
+    """
+
+    __tablename__ = "coverage_flags"
+    __table_args__ = (Index("ix_coverage_flags_source_metric", "source", "metric"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    # authors | published_at | agencies | language | volume
+    metric: Mapped[str] = mapped_column(String(32))
+    recent: Mapped[float] = mapped_column(Float)
+    baseline: Mapped[float] = mapped_column(Float)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    alert_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BackfillCheckpoint(Base):
+    """How far the backfill of one source has got, so that a killed one goes on from there.
+
+    One row per source: the range and order it walks (``since``, ``until``, ``newest_first``),
+    the strategy it chose (``wp-json``, ``sitemap`` or ``listing``) and its ``position`` in
+    it (the first API page, sitemap or listing page not yet done: ``{"step": …, "depth": …}``).
+    A backfill with another range or order starts afresh and replaces the row; ``finished_at``
+    is set once every step of the range is done.
+    """
+
+    __tablename__ = "backfill_checkpoints"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    newest_first: Mapped[bool] = mapped_column(Boolean, default=False)
+    strategy: Mapped[str] = mapped_column(String(16))
+    position: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

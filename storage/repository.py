@@ -10,7 +10,6 @@ both have it), so there is no read-then-write race.
 from __future__ import annotations
 
 import gzip
-import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -21,18 +20,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import Article, FailedPage, Page, SourceRow, utcnow
-from storage.record import ARTICLE_FIELDS
+from storage.record import ARTICLE_FIELDS, article_id_for
 
 BATCH = 500
 # The Core tables of the per-page writes and reads (see mark_page).
 PAGES = cast(Table, Page.__table__)
 FAILED_PAGES = cast(Table, FailedPage.__table__)
 ARTICLES = cast(Table, Article.__table__)
-
-
-def article_id_for(canonical_url: str) -> str:
-    """The stable id of an article: derived from its canonical URL, so re-runs agree."""
-    return hashlib.blake2b(canonical_url.encode("utf-8"), digest_size=10).hexdigest()
 
 
 def _dialect(executor: Session | Connection) -> str:
@@ -77,8 +71,8 @@ def _upsert_statement(
 # id, cluster_id, duplicate_of and created_at stay as first stored: clusters are stable.
 _REFRESHED = (
     "url", "source", "source_name", "country", "title", "text", "published_at", "language",
-    "authors", "agencies", "byline", "content_hash", "fetched_at", "signature", "page_id",
-    "run_id",
+    "authors", "agencies", "byline", "content_hash", "fetched_at", "evidence", "signature",
+    "page_id", "run_id",
 )
 
 
@@ -131,9 +125,12 @@ def refreshed_article_fields(values: Mapping[str, Any]) -> tuple[str, ...]:
     return (*(k for k in _REFRESHED if k in values), "updated_at")
 
 
-def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
+def known_urls(session: Session, urls: Iterable[str], *, every_page: bool = False) -> set[str]:
     """Which of ``urls`` are already stored as an article (url or canonical URL) or page.
 
+    A page counts once processed (stored, duplicate, rejected): a failed or pending one is
+    fetched again by a crawl. With ``every_page``, any stored page counts, whatever its state
+    (a backfill never fetches a stored page again; it hands a pending one on instead).
     One query per batch of 500 URLs, never one per URL.
     """
     pending = list(dict.fromkeys(urls))
@@ -144,15 +141,27 @@ def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
         found.update(
             session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(chunk)))
         )
-        found.update(
-            session.scalars(
-                select(Page.url).where(Page.url.in_(chunk), Page.state.in_(_DONE_STATES))
-            )
-        )
+        pages = select(Page.url).where(Page.url.in_(chunk))
+        if not every_page:
+            pages = pages.where(Page.state.in_(_DONE_STATES))
+        found.update(session.scalars(pages))
     return found & set(pending)
 
 
 _DONE_STATES = ("stored", "duplicate", "rejected")
+
+
+def urls_of_run(session: Session, urls: Iterable[str], run_id: int) -> set[str]:
+    """Which of ``urls`` are pages of run ``run_id``, whatever their state: an import that
+    meets a URL it has already handed on (one query per batch of 500 URLs)."""
+    pending = list(dict.fromkeys(urls))
+    found: set[str] = set()
+    for start in range(0, len(pending), BATCH):
+        chunk = pending[start : start + BATCH]
+        found.update(
+            session.scalars(select(Page.url).where(Page.url.in_(chunk), Page.run_id == run_id))
+        )
+    return found
 
 
 def save_page(
@@ -168,6 +177,7 @@ def save_page(
     hints: Mapping[str, str] | None = None,
     fetched_at: datetime | None = None,
     run_id: int | None = None,
+    origin: str = "crawl",
 ) -> int:
     """Store (or refresh) a fetched page, gzip-compressed; return its id. Keyed by ``url``."""
     values: dict[str, Any] = {
@@ -183,6 +193,7 @@ def save_page(
         "body_gz": gzip.compress(body, compresslevel=1),
         "fetched_at": fetched_at or utcnow(),
         "run_id": run_id,
+        "origin": origin,
         "state": "pending",
     }
     refreshed = tuple(k for k in values if k != "url")

@@ -1,7 +1,7 @@
 """The one recorder of a crawl run's life: opened, claimed, kept alive, its sources locked, closed.
 
 Every entry point writes runs through it: ``kibaru crawl`` and ``python -m crawler.run``
-(:mod:`crawler.run`), a crawl task's job (:mod:`workers.crawl_job`), reprocess and
+(:mod:`crawler.run`), a crawl task's job (:mod:`workers.queue.crawl_job`), reprocess and
 retry-failed (:mod:`kibaru.cli.operate`). A run is ``running`` from :meth:`RunRecorder.open`
 (or :meth:`RunRecorder.claim` of a run queued earlier) until :meth:`RunRecorder.finish` gives
 it its final status: ``succeeded``, ``failed``, ``skipped`` or ``interrupted``.
@@ -109,14 +109,16 @@ def claim_run(session: Session, run_id: int, sources: list[str]) -> None:
 
 def close_run(
     session: Session, run_id: int, *, status: str, counts: Mapping[str, Any],
-    error: str | None = None,
+    error: str | None = None, sources: list[str] | None = None,
 ) -> None:
-    """Give the run its final status and counts, and free the sources it held."""
-    session.execute(
-        update(CrawlRun)
-        .where(CrawlRun.id == run_id)
-        .values(status=status, counts=dict(counts), error=error, finished_at=utcnow())
-    )
+    """Give the run its final status and counts, and free the sources it held. ``sources``
+    (when given) become the run's sources: an import learns them from its files' records."""
+    values: dict[str, Any] = {
+        "status": status, "counts": dict(counts), "error": error, "finished_at": utcnow(),
+    }
+    if sources is not None:
+        values["sources"] = sources
+    session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(**values))
     session.execute(delete(LOCKS).where(LOCKS.c.run_id == run_id))
 
 
@@ -213,14 +215,17 @@ class RunRecorder:
             thread.join(self.heartbeat + 5)
 
     def finish(
-        self, status: str, counts: Mapping[str, Any] | None = None, error: str | None = None
+        self, status: str, counts: Mapping[str, Any] | None = None, error: str | None = None,
+        *, sources: list[str] | None = None,
     ) -> None:
         """Close the run with ``status`` and ``counts`` (None: keep the counts recorded so
-        far), and free its sources."""
+        far), and free its sources; ``sources`` (when given) replace the run's sources."""
         with self.store.session() as session:
             if counts is None:
                 counts = self._counts(session)
-            close_run(session, self.run_id, status=status, counts=counts, error=error)
+            close_run(
+                session, self.run_id, status=status, counts=counts, error=error, sources=sources
+            )
 
     def status(self) -> str | None:
         """The stored status of the run (None if it no longer exists)."""

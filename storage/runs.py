@@ -9,7 +9,7 @@ and cannot double count a page processed twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -125,9 +125,13 @@ def unresolved_failures(
     *,
     run_id: int | None = None,
     source: str | None = None,
+    failure_id: int | None = None,
+    stage: str | None = None,
+    reason: str | None = None,
     limit: int | None = None,
 ) -> list[FailedPageView]:
-    """Failed pages not processed successfully since, newest first."""
+    """Failed pages not processed successfully since, newest first; narrowed to one run,
+    source, failure (its id), stage or reason when given."""
     query = (
         select(FailedPage)
         .where(FailedPage.resolved.is_(False))
@@ -137,21 +141,17 @@ def unresolved_failures(
         query = query.where(FailedPage.run_id == run_id)
     if source is not None:
         query = query.where(FailedPage.source == source)
+    if failure_id is not None:
+        query = query.where(FailedPage.id == failure_id)
+    if stage is not None:
+        query = query.where(FailedPage.stage == stage)
+    if reason is not None:
+        query = query.where(FailedPage.reason == reason)
     if limit is not None:
         query = query.limit(limit)
+    names = [field.name for field in fields(FailedPageView)]  # the row's columns of the same names
     return [
-        FailedPageView(
-            id=row.id,
-            url=row.url,
-            source=row.source,
-            page_id=row.page_id,
-            run_id=row.run_id,
-            stage=row.stage,
-            reason=row.reason,
-            error=row.error,
-            attempts=row.attempts,
-            last_failed_at=row.last_failed_at,
-        )
+        FailedPageView(**{name: getattr(row, name) for name in names})
         for row in session.scalars(query)
     ]
 

@@ -27,10 +27,19 @@ class Layer:
 
 # Top to bottom; a layer may import itself and the layers it names, nothing else.
 LAYERS = (
-    Layer("cli", ("kibaru",), ("crawler", "workers", "storage", "stages", "settings")),
-    Layer("crawler", ("crawler",), ("workers", "storage", "stages", "settings")),
-    # Dedup has one home, its package under workers/stages/; its index backends and the service
-    # the pipeline calls read the store and Redis, so they stand in the workers layer.
+    Layer(
+        "cli",
+        ("kibaru",),
+        ("crawler", "ingest", "queue", "workers", "storage", "stages", "settings"),
+    ),
+    Layer("crawler", ("crawler",), ("ingest", "queue", "storage", "stages", "settings")),
+    # Where a crawl (or a rerun) hands its pages: in this process, or to the task queue.
+    Layer("ingest", ("workers.ingest",), ("queue", "workers", "storage", "stages", "settings")),
+    # The Celery layer: the app, its tasks, a worker process's resources, crawl jobs, beat.
+    Layer("queue", ("workers.queue",), ("workers", "storage", "stages", "settings")),
+    # The processing of one page, wherever it runs. Dedup has one home, its package under
+    # workers/stages/; its index backends and the service the pipeline calls read the store
+    # and Redis, so they stand in this layer.
     Layer(
         "workers",
         (

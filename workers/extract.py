@@ -1,9 +1,9 @@
 """One page through clean + bylines: the article-record fields that need no storage.
 
-:func:`extract_record` is what ``kibaru extract`` prints and what the pipeline stores (after
-dedup fills ``content_hash`` and the cluster fields). :class:`SourceInfo` is the little the
-stages need to know about an outlet; the CLI/crawler layer builds it from the registry and
-workers from the ``sources`` table, both through :func:`source_info`.
+:func:`extract_record` gives the typed :class:`storage.record.ArticleRecord` that ``kibaru
+extract`` prints and the pipeline stores once dedup has placed it. :class:`SourceInfo` is the
+little the stages need to know about an outlet; the CLI/crawler layer builds it from the
+registry and workers from the ``sources`` table, both through :func:`source_info`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from storage.record import ArticleRecord
 from workers.stages.bylines import tag_bylines
 from workers.stages.clean import SiteRules, clean_page, utc_offset_for_country
 from workers.stages.clean.language import detect_language
@@ -35,18 +36,6 @@ class SourceInfo:
     selectors: SiteRules | None = None
 
 
-def _rules_from_mapping(selectors: Mapping[str, Any], offset: float) -> SiteRules:
-    drop = selectors.get("drop") or []
-    return SiteRules(
-        body=selectors.get("body"),
-        title=selectors.get("title"),
-        date=selectors.get("date"),
-        byline=selectors.get("byline"),
-        drop=tuple(str(item) for item in drop),
-        utc_offset_hours=offset,
-    )
-
-
 class Outlet(Protocol):
     """What :func:`source_info` reads: a registry entry, or its row in the ``sources`` table."""
 
@@ -66,11 +55,7 @@ def source_info(outlet: Outlet) -> SourceInfo:
     """The :class:`SourceInfo` of a registry entry or a ``sources`` row; its ``selectors`` as
     the registry's ``Selectors`` model or their dict form (as the ``sources`` table holds them)."""
     offset = utc_offset_for_country(outlet.country)
-    selectors = outlet.selectors
-    if isinstance(selectors, Mapping):
-        rules = _rules_from_mapping(selectors, offset)
-    else:
-        rules = SiteRules.from_selectors(selectors, utc_offset_hours=offset)
+    rules = SiteRules.from_selectors(outlet.selectors, utc_offset_hours=offset)
     return SourceInfo(
         id=outlet.id,
         name=outlet.name,
@@ -80,10 +65,10 @@ def source_info(outlet: Outlet) -> SourceInfo:
     )
 
 
-def extract_record(page: FetchedPage, source: SourceInfo | None) -> dict[str, Any]:
-    """The article record of ``page`` (docs/design.md), ``content_hash`` left None for dedup.
+def extract_record(page: FetchedPage, source: SourceInfo | None) -> ArticleRecord:
+    """The article record of ``page`` (docs/design.md), not yet placed by dedup.
 
-    ``evidence`` says which evidence each field came from (see :func:`explain_record`).
+    Its ``evidence`` says which evidence each field came from (see :func:`explain_record`).
     Raises ``PageRejected``/``StageFailed`` from the stages, unchanged.
     """
     return explain_record(page, source)[0]
@@ -91,7 +76,7 @@ def extract_record(page: FetchedPage, source: SourceInfo | None) -> dict[str, An
 
 def explain_record(
     page: FetchedPage, source: SourceInfo | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[ArticleRecord, dict[str, Any]]:
     """The record of ``page`` and, per field, every candidate, where it came from and why the
     chosen one won (what ``kibaru extract --explain`` prints)."""
     rules = source.selectors if source else None
@@ -110,23 +95,24 @@ def explain_record(
     language = detect_language(text, source.language if source else None) if text else None
     choices = {**cleaned.evidence, **bylines.evidence}
     evidence = {name: choice.origin for name, choice in choices.items()}
-    record = {
-        "url": page.url,
-        "canonical_url": cleaned.canonical_url,
-        "source": source.id if source else page.source,
-        "source_name": source.name if source else None,
-        "country": source.country if source else None,
-        "title": cleaned.title,
-        "text": text,
-        "published_at": cleaned.published_at.isoformat() if cleaned.published_at else None,
-        "language": language or cleaned.language,
-        "authors": list(bylines.authors),
-        "agencies": list(bylines.agencies),
-        "byline": bylines.byline,
-        "content_hash": None,
-        "fetched_at": page.fetched_at.isoformat(),
-        "evidence": evidence,
-    }
+    evidence["language"] = "detected:text" if language or cleaned.language else None
+    record = ArticleRecord(
+        url=page.url,
+        canonical_url=cleaned.canonical_url or page.url,
+        source=source.id if source else page.source,
+        source_name=source.name if source else None,
+        country=source.country if source else None,
+        title=cleaned.title,
+        text=text,
+        published_at=cleaned.published_at,
+        language=language or cleaned.language,
+        authors=tuple(bylines.authors),
+        agencies=tuple(bylines.agencies),
+        byline=bylines.byline,
+        fetched_at=page.fetched_at,
+        origin=page.origin,
+        evidence=evidence,
+    )
     explanation: dict[str, Any] = {"family": cleaned.family}
     explanation.update((name, choice.as_dict()) for name, choice in choices.items())
     return record, explanation

@@ -23,7 +23,7 @@ def save_fetched_page(store: Store, page: FetchedPage, run_id: int | None) -> in
         return save_page(
             connection, url=page.url, final_url=page.final_url, source=page.source,
             body=page.body, status=page.status, headers=page.headers, encoding=page.encoding,
-            hints=page.hints, fetched_at=page.fetched_at, run_id=run_id,
+            hints=page.hints, fetched_at=page.fetched_at, run_id=run_id, origin=page.origin,
         )
 
 
@@ -50,4 +50,5 @@ def fetched_page(page_row: Page | Row[Any]) -> FetchedPage:
         encoding=page_row.encoding,
         fetched_at=page_row.fetched_at,
         hints=dict(page_row.hints or {}),
+        origin=page_row.origin,
     )

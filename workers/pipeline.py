@@ -14,8 +14,9 @@ in-process; the Celery task calls it in a worker. It tells apart the outcomes a 
   so that ``kibaru status`` counts it apart and ``kibaru retry-failed`` reruns the page once
   the code is fixed. Whatever one page raises, the caller's other pages go on.
 
-Transient failures (:data:`TRANSIENT_ERRORS`: database or Redis unreachable) are not caught
-here: they propagate so that the caller retries. Every write is idempotent, so running a page
+Transient failures (:data:`TRANSIENT_ERRORS`: database or Redis unreachable) and operator
+errors (:data:`OPERATOR_ERRORS`: a dedup index of an earlier layout) are not caught here: they
+propagate so that the caller retries or stops. Every write is idempotent, so running a page
 twice leaves the same rows.
 """
 
@@ -25,7 +26,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import redis.exceptions
 import sqlalchemy.exc
@@ -33,9 +34,11 @@ from billiard.exceptions import SoftTimeLimitExceeded
 
 from storage.db import Store, StoreError
 from storage.processed import save_processed
-from storage.repository import article_id_for, mark_page, record_failure
+from storage.record import ArticleRecord
+from storage.repository import mark_page, record_failure
 from storage.runs import BUG_REASON_PREFIX
 from workers.extract import SourceInfo, extract_record
+from workers.stages.dedup.redis_index import IndexLayoutError
 from workers.stages.dedup.service import Deduplicator
 from workers.stages.errors import PageRejected, StageError
 from workers.stages.page import FetchedPage
@@ -43,7 +46,7 @@ from workers.stages.page import FetchedPage
 log = logging.getLogger(__name__)
 
 Status = Literal["stored", "duplicate", "rejected", "failed"]
-Extract = Callable[[FetchedPage, SourceInfo | None], dict[str, Any]]
+Extract = Callable[[FetchedPage, SourceInfo | None], ArticleRecord]
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,11 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
+
+# Not the page's fault and not a bug: the operator must act (an index left by an earlier
+# version: ``kibaru dedup rebuild``). Raised through, so that the caller stops or retries with
+# the error's one-line message instead of recording page after page as failed.
+OPERATOR_ERRORS: tuple[type[BaseException], ...] = (IndexLayoutError,)
 
 # Raised into a stage from outside to stop it: the worker's soft time limit (Celery raises it
 # wherever the page happens to be). The task layer retries, then records ``time_limit``.
@@ -140,27 +148,23 @@ def process_page(
                     mark_page(session, page_id, "rejected", reason=exc.reason)
             return Outcome("rejected", page.url, reason=exc.reason)
         stage = "dedup"
-        canonical = str(record.get("canonical_url") or record["url"])
-        record["canonical_url"] = canonical
-        record["id"] = article_id_for(canonical)
         decision = dedup.assign(record)
-        record.update(
+        placed = record.placed(
             content_hash=decision.content_hash,
             cluster_id=decision.cluster_id,
             duplicate_of=decision.duplicate_of,
-            signature=decision.signature,
-            page_id=page_id,
-            run_id=run_id,
         )
         stage = "store"
         status: Status = "duplicate" if decision.duplicate_of else "stored"
-        article_id = save_processed(store, record, url=page.url, page_id=page_id, state=status)
+        row = {**placed.columns(), "signature": decision.signature, "page_id": page_id,
+               "run_id": run_id}
+        article_id = save_processed(store, row, url=page.url, page_id=page_id, state=status)
         dedup.commit(article_id, decision)
         return Outcome(status, page.url, article_id=article_id)
     except StageError as exc:
         log.info("failed %s: %s", page.url, exc)
         return _fail(store, page, page_id, run_id, exc.stage, exc.reason, exc.detail or None)
-    except (*TRANSIENT_ERRORS, *INTERRUPTIONS):
+    except (*TRANSIENT_ERRORS, *OPERATOR_ERRORS, *INTERRUPTIONS):
         raise
     except PAGE_LIMIT_ERRORS as exc:
         log.warning("failed %s: %s hit %r", page.url, stage, exc)

@@ -1,28 +1,25 @@
-"""Processing pages that are already in the store: the task's work, reprocess, retry-failed.
+"""One page already in the store through the stages: a worker's task, reprocess, retry-failed.
 
 A stored page keeps its raw HTML (compressed), so the stages can be rerun on it without
-fetching. :func:`rerun_pages` puts a set of stored pages under a run, marks them pending, and
-processes them: in this process without a broker, through the workers with one.
+fetching. :func:`process_stored_page` reads the row (unless its caller read it with a batch),
+rebuilds the :class:`~workers.stages.page.FetchedPage` and runs :func:`process_page` on it.
+Handing a set of stored pages on again is :mod:`workers.ingest.rerun`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row
 
-from kibaru.settings import Settings
 from storage.db import Store
-from storage.runs import Progress, assign_pages_to_run, outcome_counts, page_state_counts
 from workers.page_rows import fetched_page, load_stored_page
 from workers.pipeline import process_page
 from workers.sources import SourceCatalog
-from workers.stages.dedup.service import Deduplicator, open_dedup
+from workers.stages.dedup.service import Deduplicator
 
 log = logging.getLogger(__name__)
-
 
 
 def process_stored_page(
@@ -54,37 +51,3 @@ def process_stored_page(
         run_id=run_id,
     )
     return outcome.status
-
-
-def rerun_pages(
-    settings: Settings,
-    store: Store,
-    run_id: int,
-    page_ids: Sequence[int],
-    progress: Progress | None = None,
-) -> dict[str, int]:
-    """Process stored ``page_ids`` again as run ``run_id``; return the outcome counts.
-
-    With a broker, raises :class:`workers.ingest_errors.IngestError` when it does not answer (before
-    any page is touched) or when no worker consumes the queue for ``KIBARU_WORKER_WAIT``.
-    """
-    if settings.broker_url:
-        from workers.distributed import BrokerIngestor
-
-        ingestor = BrokerIngestor(settings, store, run_id)
-        ingestor.ensure_broker()
-        with store.session() as session:
-            assign_pages_to_run(session, page_ids, run_id)
-        ingestor.send_many(list(page_ids))
-        return ingestor.finish(progress)
-    with store.session() as session:
-        assign_pages_to_run(session, page_ids, run_id)
-    dedup = open_dedup(settings, store)
-    catalog = SourceCatalog(store)
-    for done, page_id in enumerate(page_ids, start=1):
-        process_stored_page(page_id, store=store, dedup=dedup, catalog=catalog)
-        if progress is not None and (done % 50 == 0 or done == len(page_ids)):
-            with store.session() as session:
-                progress(outcome_counts(page_state_counts(session, run_id)))
-    with store.session() as session:
-        return outcome_counts(page_state_counts(session, run_id))

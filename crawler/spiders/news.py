@@ -62,6 +62,8 @@ class NewsSpider(scrapy.Spider):
     """One spider for every source of the run; ``request.meta["source"]`` says whose."""
 
     name = "kibaru-news"
+    # How the pages of this spider reach kibaru (workers.stages.page.ORIGINS).
+    origin = "crawl"
 
     def __init__(self, context: CrawlContext, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -133,7 +135,7 @@ class NewsSpider(scrapy.Spider):
 
     async def parse_homepage(self, response: Response) -> AsyncIterator[Request]:
         source = self.source_of(response)
-        found = feed_links(_html(response), response.url) if self.is_html(response) else []
+        found = feed_links(html_of(response), response.url) if self.is_html(response) else []
         for url in found:
             yield self.request(source, url, "feed", self.parse_feed)
         if not found:
@@ -189,13 +191,13 @@ class NewsSpider(scrapy.Spider):
         if not self.is_html(response):
             return
         pattern = source.article_pattern
-        links = anchors(_html(response), response.url)
+        links = anchors(html_of(response), response.url)
         if pattern:
             async for request in self.articles(source, [Entry(url) for url in links]):
                 yield request
         depth = int(response.meta.get("depth_of_listing", 0))
         if depth < self.context.options.max_pagination_depth:
-            for url in next_page_links(_html(response), response.url):
+            for url in next_page_links(html_of(response), response.url):
                 yield self.request(
                     source, url, "listing", self.parse_listing, depth_of_listing=depth + 1
                 )
@@ -213,7 +215,7 @@ class NewsSpider(scrapy.Spider):
             url = canonical_url(entry.url)
             if not is_within(host_of(url), scope.domains):
                 continue
-            if pattern and not _matches(pattern, url):
+            if pattern and not matches_pattern(pattern, url):
                 continue
             if url in self.requested[source.id] or url in fresh:
                 continue
@@ -230,15 +232,23 @@ class NewsSpider(scrapy.Spider):
             known = await self.stored_among(list(fresh))
             tally.add("known", len(known))
             fresh = {u: e for u, e in fresh.items() if u not in known}
-        ordered = sorted(fresh.items(), key=_newest_first)
+        ordered = self.fetch_order(fresh.items())
         budget = self.budget[source.id]
         if budget is not None:
             tally.add("over_limit", max(0, len(ordered) - budget))
             ordered = ordered[:budget]
             self.budget[source.id] = budget - len(ordered)
         for url, entry in ordered:
-            hints = {"published_at": entry.published.isoformat()} if entry.published else {}
-            yield self.request(source, url, "article", self.parse_article, hints=hints)
+            yield self.article_request(source, url, entry)
+
+    def fetch_order(self, found: Iterable[tuple[str, Entry]]) -> list[tuple[str, Entry]]:
+        """The order in which new article URLs are fetched: newest first, undated last."""
+        return sorted(found, key=_newest_first)
+
+    def article_request(self, source: Source, url: str, entry: Entry) -> Request:
+        """The request of a new article URL; its ``hints`` travel with the fetched page."""
+        hints = {"published_at": entry.published.isoformat()} if entry.published else {}
+        return self.request(source, url, "article", self.parse_article, hints=hints)
 
     async def stored_among(self, urls: list[str]) -> set[str]:
         """The ``urls`` already stored. The query runs on a thread of the reactor's pool: a
@@ -270,6 +280,7 @@ class NewsSpider(scrapy.Spider):
             body=response.body,
             encoding=resolve_encoding(headers.get("content-type"), response.body),
             hints=dict(response.meta.get("hints") or {}),
+            origin=self.origin,
         )
 
     # -- failures ------------------------------------------------------------------------
@@ -325,7 +336,7 @@ def error_kind(failure: Failure) -> str:
     return name.lower()
 
 
-def _html(response: Response) -> Selector:
+def html_of(response: Response) -> Selector:
     """The page as a selector (empty for a non-text response)."""
     if isinstance(response, TextResponse):
         return response.selector
@@ -337,7 +348,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _matches(pattern: str, url: str) -> bool:
+def matches_pattern(pattern: str, url: str) -> bool:
     return _compiled(pattern).search(url) is not None
 
 

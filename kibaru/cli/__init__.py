@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from kibaru.cli import crawl, db, dedup, export, extract, operate, runs, sources
+from kibaru.cli import (
+    backfill,
+    crawl,
+    db,
+    dedup,
+    export,
+    extract,
+    import_warc,
+    operate,
+    runs,
+    sources,
+    web,
+)
 
 app = typer.Typer(
     name="kibaru",
@@ -14,7 +26,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (db, export, sources, crawl, runs, extract, dedup, operate):
+for module in (
+    db, export, sources, crawl, backfill, import_warc, runs, extract, dedup, operate, web
+):
     module.register(app)
 
 

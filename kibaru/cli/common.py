@@ -18,6 +18,7 @@ from rich.markup import escape
 
 from crawler.dates import parse_since
 from kibaru.settings import Settings, load_settings
+from storage.db import Store, StoreError, open_store
 
 # Piped into a file or a log, tables keep every character (80 columns would cut source ids
 # and URLs); COLUMNS still decides when it is set.
@@ -45,18 +46,28 @@ def get_settings(**overrides: object) -> Settings:
         fail(f"{name}: {first['msg']}")
 
 
-def since_option(value: str | None) -> datetime | None:
+def open_store_or_fail(settings: Settings, *, write: bool = False, migrate: bool = True) -> Store:
+    """The store of ``settings``; a store that cannot be opened is the one-line ``error:``
+    (its message names ``KIBARU_DATABASE_URL``) and exit status 1."""
+    try:
+        return open_store(settings.database_url, write=write, migrate=migrate)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def since_option(value: str | None, option: str = "--since") -> datetime | None:
     """A ``--since`` option's date (None when not given), or one line saying what to write.
 
     Every command reads ``--since`` through this one parser (:func:`crawler.dates.parse_since`):
-    ``2025-02-06`` (midnight UTC) or an ISO 8601 timestamp, UTC when it names no zone.
+    ``2025-02-06`` (midnight UTC) or an ISO 8601 timestamp, UTC when it names no zone. Other
+    date options (``kibaru backfill --until``) read the same way, named by ``option``.
     """
     if value is None:
         return None
     try:
         return parse_since(value)
     except ValueError as exc:
-        fail(f"--since: {exc}")
+        fail(f"{option}: {exc}")
 
 
 def check_output_path(path: Path, option: str) -> None:

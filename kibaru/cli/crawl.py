@@ -52,7 +52,7 @@ def crawl(
         return
     # Scrapy and the stages load only when a crawl really starts: other commands stay quick.
     from crawler.run import run_crawl
-    from workers.ingest_errors import IngestError
+    from workers.ingest.errors import IngestError
 
     try:
         with CrawlProgress(console) as progress:
@@ -64,12 +64,7 @@ def crawl(
         fail(str(exc))
     if summary.status == "skipped":
         fail(f"run {summary.run_id} skipped: {summary.error}")
-    _print_summary(summary.run_id, summary.status, summary.counts)
-    _print_where(summary.run_id, store_location(settings.database_url))
-    if summary.status != "succeeded":
-        if summary.error:
-            fail(f"run {summary.run_id} {summary.status}: {summary.error}")
-        raise typer.Exit(1)
+    conclude_run(summary.run_id, summary.status, summary.counts, summary.error, settings)
 
 
 def _detach(
@@ -87,7 +82,7 @@ def _detach(
         )
     from crawler.registry import load_registry
     from crawler.run import select_sources
-    from workers.app import CRAWL_TASK, configure
+    from workers.queue.app import CRAWL_TASK, configure
 
     try:
         registry = load_registry([settings.sources, sources_file], builtin=settings.builtin_sources)
@@ -111,7 +106,20 @@ def _detach(
     )
 
 
-def _print_summary(run_id: int, status: str, counts: dict[str, Any]) -> None:
+def conclude_run(
+    run_id: int, status: str, counts: dict[str, Any], error: str | None, settings: Settings
+) -> None:
+    """A finished crawl's (or backfill's) last lines: its summary, where its articles are, and
+    exit 1 with its error unless it succeeded."""
+    print_summary(run_id, status, counts)
+    print_where(run_id, store_location(settings.database_url))
+    if status != "succeeded":
+        if error:
+            fail(f"run {run_id} {status}: {error}")
+        raise typer.Exit(1)
+
+
+def print_summary(run_id: int, status: str, counts: dict[str, Any]) -> None:
     errors = counts.get("errors_by_kind") or {}
     error_text = ", ".join(f"{kind} {n}" for kind, n in errors.items()) or "none"
     console.print(
@@ -125,7 +133,7 @@ def _print_summary(run_id: int, status: str, counts: dict[str, Any]) -> None:
     )
 
 
-def _print_where(run_id: int, location: str) -> None:
+def print_where(run_id: int, location: str) -> None:
     """Where the articles went and how to look at them: a newcomer's next commands."""
     export = "one JSON record per article (--format csv|parquet, --source ID, --since 7d)"
     hints = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from kibaru.cli.common import console, fail, get_settings
-from storage.db import StoreError, current_revision, head_revision, open_store
+from kibaru.cli.common import console, get_settings, open_store_or_fail
+from storage.db import current_revision, head_revision
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 
@@ -18,10 +18,7 @@ def register(app: typer.Typer) -> None:
 def upgrade() -> None:
     """Create or upgrade the schema to the newest migration (safe to run every time)."""
     settings = get_settings()
-    try:
-        store = open_store(settings.database_url)
-    except StoreError as exc:
-        fail(str(exc))
+    store = open_store_or_fail(settings)
     revision = current_revision(store.engine)
     store.dispose()
     console.print(f"database schema at revision {revision}", highlight=False)
@@ -31,10 +28,7 @@ def upgrade() -> None:
 def current() -> None:
     """Show the schema revision of the database, and the newest one this kibaru knows."""
     settings = get_settings()
-    try:
-        store = open_store(settings.database_url, migrate=False)
-    except StoreError as exc:
-        fail(str(exc))
+    store = open_store_or_fail(settings, migrate=False)
     console.print(
         f"current: {current_revision(store.engine)}  newest: {head_revision()}", highlight=False
     )

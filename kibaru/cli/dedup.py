@@ -5,8 +5,7 @@ from __future__ import annotations
 import redis
 import typer
 
-from kibaru.cli.common import console, fail, get_settings
-from storage.db import StoreError, open_store
+from kibaru.cli.common import console, fail, get_settings, open_store_or_fail
 
 dedup_app = typer.Typer(help="Maintain the duplicate index.", no_args_is_help=True)
 
@@ -26,14 +25,11 @@ def rebuild() -> None:
     stories processed during a rebuild may not see each other.
     """
     settings = get_settings()
-    try:
-        store = open_store(settings.database_url)
-    except StoreError as exc:
-        fail(str(exc))
+    store = open_store_or_fail(settings)
     # The stages load in a second: only when needed.
     from workers.stages.dedup.service import open_dedup
 
-    dedup = open_dedup(settings, store)
+    dedup = open_dedup(settings, store, for_rebuild=True)
     try:
         count = dedup.rebuild()
     except redis.RedisError as exc:

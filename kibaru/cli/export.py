@@ -1,4 +1,4 @@
-"""``kibaru export``: stored articles as JSONL, CSV or Parquet."""
+"""``kibaru export``: stored articles as JSONL, CSV or Parquet, or their raw pages as WARC."""
 
 from __future__ import annotations
 
@@ -15,11 +15,20 @@ from kibaru.cli.common import (
     err_console,
     fail,
     get_settings,
+    open_store_or_fail,
     replacing,
     since_option,
 )
-from storage.db import StoreError, open_store
-from storage.export import FORMATS, iter_records, write_csv, write_jsonl, write_parquet
+from storage.db import Store
+from storage.export import (
+    FORMATS,
+    iter_pages,
+    iter_records,
+    write_csv,
+    write_jsonl,
+    write_parquet,
+    write_warc,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -34,35 +43,51 @@ def _write(fmt: str, records: Iterator[dict[str, Any]], path: Path) -> int:
         return (write_jsonl if fmt == "jsonl" else write_csv)(records, target)
 
 
+def _write_warc(
+    store: Store, path: Path, output: Path, source: str | None, since: str | None,
+) -> int:
+    since_at = since_option(since)
+    filters = " ".join(f"--{name} {value}" for name, value in (("source", source),
+                       ("since", since)) if value)
+    with path.open("wb") as target:
+        return write_warc(
+            iter_pages(store, source=source, since=since_at), target, filename=output.name,
+            description=f"kibaru export --format warc {filters}".strip(),
+        )
+
+
 def export(
-    fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl, csv or parquet."),
+    fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl, csv, parquet or warc."),
     output: Path | None = typer.Option(None, "-o", "--output", help="File (default: stdout)."),
     source: str | None = typer.Option(None, "--source", help="Only this source id."),
     since: str | None = typer.Option(None, "--since", help="Published on or after this date."),
 ) -> None:
-    """Write stored articles, one record per article, fields as in the article record."""
+    """Write stored articles, one record per article, fields as in the article record; with
+    --format warc, their stored raw pages as WARC response records."""
     if fmt not in FORMATS:
         fail(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    if fmt == "parquet" and output is None:
-        fail("--format parquet needs -o FILE (Parquet cannot be streamed to a terminal)")
+    if fmt in ("parquet", "warc") and output is None:
+        name = {"parquet": "Parquet", "warc": "a gzipped WARC"}[fmt]
+        fail(f"--format {fmt} needs -o FILE ({name} cannot be streamed to a terminal)")
     if output is not None:
         check_output_path(output, "-o")  # before the query: a typo fails at once
     since_at = since_option(since)
     settings = get_settings()
-    try:
-        store = open_store(settings.database_url)
-    except StoreError as exc:
-        fail(str(exc))
+    store = open_store_or_fail(settings)
     records = iter_records(store, source=source, since=since_at)
     try:
         if output is None:
             count = (write_jsonl if fmt == "jsonl" else write_csv)(records, sys.stdout)
         else:
             with replacing(output, "-o") as temporary:
-                count = _write(fmt, records, temporary)
+                if fmt == "warc":
+                    count = _write_warc(store, temporary, output, source, since)
+                else:
+                    count = _write(fmt, records, temporary)
     finally:
         store.dispose()
     if output is not None:
+        what = "pages of articles" if fmt == "warc" else "articles"
         err_console.print(
-            f"exported {count} articles to {escape(str(output))}", highlight=False, soft_wrap=True
+            f"exported {count} {what} to {escape(str(output))}", highlight=False, soft_wrap=True
         )

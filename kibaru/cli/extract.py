@@ -149,9 +149,10 @@ def extract_one(
             raise InputError(f"source {source_id!r} is not in the registry")
         page = _load(path_or_url, url, settings, entry)
         record, why = explain_record(replace(page, source=entry.id if entry else ""), _info(entry))
+        printed = record.extracted()
         if explain:
-            record["explain"] = why
-        return record
+            printed["explain"] = why
+        return printed
     except InputError as exc:
         return {"path": path_or_url, "url": url, "error": str(exc)}
     except StageError as exc:

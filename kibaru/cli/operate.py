@@ -1,4 +1,5 @@
-"""Operator commands around the workers: worker, beat, status, reprocess, retry-failed.
+"""Operator commands around the workers: worker, beat, status, reprocess, retry-failed,
+coverage.
 
 Heavy imports (Celery, the stages) happen inside the commands, so that ``kibaru --help`` and
 the other commands stay quick.
@@ -21,12 +22,11 @@ from kibaru.cli.common import (
     err_console,
     fail,
     get_settings,
+    open_store_or_fail,
     since_option,
 )
 from kibaru.settings import Settings
-from storage.db import Store, StoreError, open_store
-
-QUEUE_NAMES = ("process", "crawl")
+from storage.db import Store
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
         ("status", status),
         ("reprocess", reprocess),
         ("retry-failed", retry_failed),
+        ("coverage", coverage),
     ):
         app.command(name=name)(func)
 
@@ -49,13 +50,6 @@ def _broker_settings() -> Settings:
             "processes pages in-process and no worker is needed)"
         )
     return settings
-
-
-def _open(settings: Settings, *, write: bool = False) -> Store:
-    try:
-        return open_store(settings.database_url, write=write)
-    except StoreError as exc:
-        fail(str(exc))
 
 
 def worker(
@@ -72,18 +66,22 @@ def worker(
 ) -> None:
     """Run a Celery worker consuming the given queues (process pages, or run crawls)."""
     wanted = [name.strip() for name in queues.split(",") if name.strip()]
+    from workers.queue.depths import QUEUE_NAMES
+
     unknown = [name for name in wanted if name not in QUEUE_NAMES]
     if not wanted or unknown:
         fail(f"--queues {queues!r}: choose among {', '.join(QUEUE_NAMES)} (comma-separated)")
     settings = _broker_settings()
-    from workers.app import WorkerConfigError, configure
+    from workers.queue.app import WorkerConfigError, configure
 
     try:
         app = configure(settings)
     except WorkerConfigError as exc:
         fail(str(exc))
     # The schema is created before any worker starts, so that tasks never race to migrate.
-    _open(settings).dispose()
+    open_store_or_fail(settings).dispose()
+    if "process" in wanted and settings.effective_redis_url:
+        _check_dedup_index(settings.effective_redis_url)
     argv = [
         "worker",
         f"--queues={','.join(wanted)}",
@@ -96,6 +94,24 @@ def worker(
     if hostname:
         argv.append(f"--hostname={hostname}")
     app.worker_main(argv)
+
+
+def _check_dedup_index(redis_url: str) -> None:
+    """Refuse to start process workers on a dedup index of an earlier layout (every page
+    would wait for ``kibaru dedup rebuild``)."""
+    import redis
+
+    from workers.stages.dedup.redis_index import IndexLayoutError, RedisIndex
+
+    index = RedisIndex.from_url(redis_url)
+    try:
+        index.check_layout()
+    except IndexLayoutError as exc:
+        fail(str(exc))
+    except redis.RedisError:
+        pass  # Redis not up yet: the tasks retry until it is
+    finally:
+        index.close()
 
 
 def beat(
@@ -113,8 +129,13 @@ def beat(
     check_output_path(schedule_file, "--schedule-file")
     settings = _broker_settings()
     from crawler.registry import RegistryError, load_registry
-    from workers.app import WorkerConfigError, configure
-    from workers.schedule import ScheduleError, beat_schedule
+    from workers.queue.app import WorkerConfigError, configure
+    from workers.queue.schedule import (
+        COVERAGE_SCHEDULE,
+        ScheduleError,
+        beat_schedule,
+        coverage_entry,
+    )
 
     # One bad entry must not stop the schedule of every other source: it is reported and
     # left out (`kibaru sources` refuses the same file, naming the entry).
@@ -138,29 +159,17 @@ def beat(
                           soft_wrap=True)
     if not schedule:
         fail("no source can be scheduled (see the lines above)")
-    app.conf.beat_schedule = schedule
-    err_console.print(f"beat: {len(schedule)} scheduled crawls", highlight=False)
+    app.conf.beat_schedule = {**schedule, **coverage_entry()}
+    err_console.print(
+        f"beat: {len(schedule)} scheduled crawls, and the coverage check daily at "
+        f"{COVERAGE_SCHEDULE} (UTC)",
+        highlight=False,
+    )
     app.Beat(loglevel=loglevel, schedule=str(schedule_file)).run()
 
 
-def _queue_depths(settings: Settings) -> dict[str, int]:
-    import redis
-
-    client = redis.Redis.from_url(str(settings.broker_url), socket_connect_timeout=3)
-    try:
-        depths = {}
-        for name in QUEUE_NAMES:
-            # kombu keeps priority levels in sibling lists named <queue>\x06\x16<n>.
-            keys = [name] + [f"{name}\x06\x16{level}" for level in range(1, 10)]
-            depths[name] = sum(int(client.llen(key)) for key in keys)
-        depths["unacked"] = int(client.hlen("unacked"))
-        return depths
-    finally:
-        client.close()
-
-
 def _live_workers(settings: Settings) -> list[str]:
-    from workers.app import configure
+    from workers.queue.app import configure
 
     replies = configure(settings).control.ping(timeout=1.0) or []
     return sorted(name for reply in replies for name in reply)
@@ -171,20 +180,23 @@ def status(
 ) -> None:
     """Queue depths, live workers, and each source's last run and last error."""
     settings = get_settings()
+    from storage.coverage import open_flags
     from storage.runs import source_health, unresolved_bug_counts
+    from workers.queue.depths import queue_depths
 
     report: dict[str, Any] = {"broker": bool(settings.broker_url)}
     if settings.broker_url:
         try:
-            report["queues"] = _queue_depths(settings)
+            report["queues"] = queue_depths(settings)
             report["workers"] = _live_workers(settings)
         except Exception as exc:  # the broker being down is itself the status to report
             report["broker_error"] = f"{type(exc).__name__}: {exc}"
-    store = _open(settings)
+    store = open_store_or_fail(settings)
     try:
         with store.session() as session:
             health = source_health(session, heartbeat=settings.run_heartbeat)
             bugs = unresolved_bug_counts(session)
+            flags = [(flag.source, flag.metric) for flag in open_flags(session)]
     finally:
         store.dispose()
     report["sources"] = [
@@ -203,6 +215,8 @@ def status(
     # Pages that met a bug of ours (not a bad page): a fix, then `kibaru retry-failed`.
     report["bugs"] = sum(bugs.values())
     report["attention"] = [item.source for item in health if item.needs_attention]
+    # Open coverage flags (`kibaru coverage`): a field or the volume dropped under its median.
+    report["coverage_flags"] = [{"source": source, "metric": metric} for source, metric in flags]
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -241,6 +255,11 @@ def _print_status(report: dict[str, Any]) -> None:
             "`kibaru retry-failed`",
             highlight=False,
         )
+    if report["coverage_flags"]:
+        shown = ", ".join(f"{flag['source']} {flag['metric']}" for flag in report["coverage_flags"])
+        console.print(
+            f"[red]coverage dropped[/] (`kibaru coverage`): {escape(shown)}", highlight=False
+        )
     if report["attention"]:
         console.print(
             f"[red]needs attention[/] (last run failed, skipped or stored nothing): "
@@ -262,8 +281,8 @@ def _rerun(
     from crawler.stopping import Stopped, stop_signals
     from crawler.stopping import check as check_stop
     from storage.run_recorder import RunRecorder
-    from workers.ingest_errors import IngestError
-    from workers.stored_pages import rerun_pages
+    from workers.ingest.errors import IngestError
+    from workers.ingest.rerun import rerun_pages
 
     recorder = RunRecorder.open(store, sources, trigger=trigger, heartbeat=settings.run_heartbeat)
     run_id = recorder.run_id
@@ -310,7 +329,7 @@ def reprocess(
     since_at = since_option(since)
     from storage.runs import select_page_ids
 
-    store = _open(settings, write=True)
+    store = open_store_or_fail(settings, write=True)
     try:
         with store.session() as session:
             page_ids = select_page_ids(session, source=source, since=since_at)
@@ -324,15 +343,23 @@ def reprocess(
 def retry_failed(
     run_id: int | None = typer.Option(None, "--run", help="Only failures of this run."),
     source: str | None = typer.Option(None, "--source", help="Only failures of this source."),
+    failure_id: int | None = typer.Option(
+        None, "--failure", help="Only this failure (its id in `kibaru web`'s failures page)."
+    ),
+    stage: str | None = typer.Option(None, "--stage", help="Only failures of this stage."),
+    reason: str | None = typer.Option(None, "--reason", help="Only failures of this reason."),
 ) -> None:
     """Re-queue the failed pages (those a stage could not process) and wait for them."""
     settings = get_settings()
     from storage.runs import unresolved_failures
 
-    store = _open(settings, write=True)
+    store = open_store_or_fail(settings, write=True)
     try:
         with store.session() as session:
-            failures = unresolved_failures(session, run_id=run_id, source=source)
+            failures = unresolved_failures(
+                session, run_id=run_id, source=source, failure_id=failure_id, stage=stage,
+                reason=reason,
+            )
         page_ids = list(dict.fromkeys(f.page_id for f in failures if f.page_id is not None))
         unfetched = sum(1 for f in failures if f.page_id is None)
         if unfetched:
@@ -348,3 +375,63 @@ def retry_failed(
         _rerun(settings, store, page_ids, sources, "retry")
     finally:
         store.dispose()
+
+
+def coverage(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object instead of a table."),
+) -> None:
+    """Compare each source's field coverage and daily volume with its trailing 14-day median;
+    flag drops past KIBARU_COVERAGE_TOLERANCE points (volume: under half), and POST each new
+    flag to KIBARU_ALERT_WEBHOOK when it is set. Exit 1 while a flag is open."""
+    settings = get_settings()
+    from workers.coverage_job import check_coverage
+
+    store = open_store_or_fail(settings, write=True)
+    try:
+        check = check_coverage(settings, store)
+    finally:
+        store.dispose()
+    if as_json:
+        typer.echo(json.dumps({
+            "sources": {
+                source: {
+                    "recent": item.recent, "baseline": item.baseline,
+                    "volume_recent": item.volume_recent, "volume_baseline": item.volume_baseline,
+                    "drops": list(item.drops),
+                }
+                for source, item in check.report.items()
+            },
+            "open": [list(flag) for flag in check.open],
+            "opened": [list(flag) for flag in check.opened],
+            "alerts_sent": check.alerts_sent,
+            "alerts_failed": check.alerts_failed,
+        }))
+    else:
+        _print_coverage(check)
+    if check.open:
+        raise typer.Exit(1)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def _print_coverage(check: Any) -> None:
+    from storage.coverage import FIELDS
+
+    table = Table(title="coverage: latest run against the 14-day median")
+    for column in ("source", *FIELDS, "articles/24h", "drops"):
+        table.add_column(column)
+    for source, item in check.report.items():
+        cells = [f"{_percent(item.recent[name])} ({_percent(item.baseline[name])})"
+                 for name in FIELDS]
+        volume = f"{item.volume_recent} ({item.volume_baseline if item.volume_baseline else '-'})"
+        table.add_row(escape(source), *cells, volume, escape(", ".join(item.drops)) or "-",
+                      style="red" if item.drops else None)
+    console.print(table)
+    opened = ", ".join(f"{source} {metric}" for source, metric in check.opened)
+    console.print(f"new flags: {escape(opened) or 'none'}; open flags: {len(check.open)}",
+                  highlight=False)
+    if check.alerts_sent or check.alerts_failed:
+        console.print(f"alerts sent: {check.alerts_sent}, failed: {check.alerts_failed} "
+                      "(sent again by the next check)", highlight=False)

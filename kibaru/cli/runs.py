@@ -10,9 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from kibaru.cli.common import console, fail, get_settings
+from kibaru.cli.backfill import month_table, walk_line
+from kibaru.cli.common import console, fail, get_settings, open_store_or_fail
 from storage.crawl_state import get_run, recent_runs
-from storage.db import StoreError, open_store
 from storage.run_recorder import ABANDONED, shown_status
 
 runs_app = typer.Typer(help="Crawl runs: when, what, how it went.", invoke_without_command=True)
@@ -41,10 +41,7 @@ def list_runs(
     if ctx.invoked_subcommand is not None:
         return
     settings = get_settings()
-    try:
-        store = open_store(settings.database_url)
-    except StoreError as exc:
-        fail(str(exc))
+    store = open_store_or_fail(settings)
     with store.session() as session:
         runs = recent_runs(session, limit=limit, source=source)
     table = Table(show_header=True, header_style="bold")
@@ -72,10 +69,7 @@ def show(
 ) -> None:
     """One run in full: status, times, counts per source, error kinds with example URLs."""
     settings = get_settings()
-    try:
-        store = open_store(settings.database_url)
-    except StoreError as exc:
-        fail(str(exc))
+    store = open_store_or_fail(settings)
     with store.session() as session:
         run = get_run(session, run_id)
     store.dispose()
@@ -110,6 +104,10 @@ def show(
         if key in counts:
             console.print(f"  {key}: {counts[key]}")
     console.print(f"  errors: {escape(_errors(counts))}", highlight=False)
+    skipped = counts.get("skipped") or {}
+    if skipped:  # an import's records that were not imported, by reason
+        reasons = ", ".join(f"{reason} {n}" for reason, n in skipped.items())
+        console.print(f"  not imported: {escape(reasons)}", highlight=False, soft_wrap=True)
     for kind, urls in (counts.get("error_samples") or {}).items():
         for url in urls:
             console.print(f"    {escape(f'{kind}: {url}')}", highlight=False, soft_wrap=True)
@@ -124,3 +122,8 @@ def show(
                 "known", "pages")), escape(_errors(tally)),
             )
         console.print(table)
+    walks = counts.get("backfill") or {}
+    if walks:  # a backfill: its pages per month, and where each source's walk stands
+        console.print(month_table(walks))
+        for source_id, walk in walks.items():
+            console.print(escape(walk_line(source_id, walk)), highlight=False, soft_wrap=True)

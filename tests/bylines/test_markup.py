@@ -209,6 +209,25 @@ CASES = [
                'content="Aminata Kane">'), ["Aminata Kane"], [], host="www.aminatakane.sn"),
     MarkupCase("outlet-named-like-a-person-but-with-an-outlet-word", page('<meta name="author" '
                'content="Dakar Matin">'), [], [], host="www.dakarmatin.com"),
+    MarkupCase("outlet-full-name-on-the-host-of-its-initials", page('<meta name="author" '
+               'content="Radio Kankan Internationale (www.rki.gn)">'), [], [],
+               host="www.rki.gn"),
+    MarkupCase("place-after-the-outlet-in-a-name-field", page('<meta name="author" '
+               'content="dakarinfo.net, Dakar, Sénégal">'), [], [], host="www.dakarinfo.net"),
+    MarkupCase("contributor-description-after-the-name-in-jsonld", page(jsonld(article_ld(
+               "Mariama Sow, enseignante-chercheuse à l'université Gaston Berger de "
+               "Saint-Louis, dakarinfo.net"))), ["Mariama Sow"], [], host="www.dakarinfo.net"),
+    MarkupCase("label-author-with-both-genders", page(header='<ul><li><strong>Autorin/Autor'
+               '</strong> Adama Coulibaly</li></ul>'), ["Adama Coulibaly"], []),
+    MarkupCase("drupal-submitted-by-a-handle", page(header='<div class="submitted">Submitted '
+               'by <span class="username">kadisy</span> on 6 February 2025 - 10:30</div>'),
+               ["kadisy"], []),
+    MarkupCase("label-opening-the-element-that-holds-the-names", page(header='<ul><li>Par : '
+               '<span><a href="/p/awa-ba">Awa BA</a>, </span><span><a href="/p/issa-sow">'
+               'Issa SOW</a></span></li></ul>'), ["Awa Ba", "Issa Sow"], []),
+    MarkupCase("teaser-card-byline-is-another-articles", page(jsonld(article_ld("Awa Ba")),
+               header='<div class="card"><h3>Autre sujet</h3><p class="card__byline">von '
+                     '<a href="/autor/7/issa-sow">Issa Sow</a></p></div>'), ["Awa Ba"], []),
     MarkupCase("photo-credit-author-class-ignored", page(after='<figure><img src="x.jpg">'
                '<figcaption><span class="author">Lamine Ndiaye</span></figcaption></figure>'),
                [], []),

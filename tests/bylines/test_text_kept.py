@@ -50,3 +50,23 @@ def test_arbitrary_input_never_crashes_and_only_removes_lines(text: str, html: s
         # every kept line is an original line, or one whose dateline/agency edge was cut
         assert any(line == source or line in source for source in original)
     assert all(isinstance(author, str) and author for author in result.authors)
+
+
+def test_a_marked_byline_under_a_short_standfirst_is_taken_and_the_standfirst_kept() -> None:
+    standfirst = "Analyse : ce que change la réforme du code foncier"
+    body = (
+        "Le gouvernement a adopté jeudi en conseil des ministres le projet de réforme du code "
+        "foncier, attendu depuis plusieurs années par les organisations paysannes."
+    )
+    result = tag_bylines("", f"{standfirst}\n\nUne chronique de Mariama Sow\n\n{body}")
+    assert result.authors == ["Mariama Sow"]
+    assert result.text == f"{standfirst}\n\n{body}"
+
+
+def test_an_unmarked_name_under_a_standfirst_is_body_text() -> None:
+    text = (
+        "Ce que change la réforme du code foncier\n\nMariama Sow\n\nLe gouvernement a adopté "
+        "jeudi en conseil des ministres le projet de réforme du code foncier."
+    )
+    result = tag_bylines("", text)
+    assert result.authors == [] and result.text == text

@@ -95,14 +95,15 @@ def fixtures() -> list[Fixture]:
 
 
 def run(fixture: Fixture) -> dict[str, Any]:
-    """The record the golden file holds: extract_record minus fetched_at and evidence (which
-    names the evidence, not the article; tests/clean/test_evidence.py checks it), or the error."""
+    """The record the golden file holds: what ``kibaru extract`` prints minus fetched_at and
+    evidence (which names the evidence, not the article; tests/clean/test_evidence.py checks
+    it), or the error."""
     try:
-        record = extract_record(fixture.page(), fixture.source())
+        record = extract_record(fixture.page(), fixture.source()).extracted()
     except StageError as exc:
         return {"error": f"{exc.stage}: {exc.reason}"}
-    record.pop("fetched_at", None)
-    record.pop("evidence", None)
+    for name in ("fetched_at", "evidence"):
+        del record[name]
     return record
 
 

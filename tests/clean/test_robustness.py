@@ -145,6 +145,18 @@ def test_header_lying_about_the_charset_is_repaired() -> None:
     assert "Ã" not in result.text
 
 
+def test_windows_1252_passages_inside_a_utf8_page_are_untangled() -> None:
+    # The template is UTF-8; the article was pasted from a word processor in windows-1252
+    # (curly quotes, accents, the euro sign): every character survives, none is replaced.
+    template = "<html><head><meta charset=\"utf-8\"></head><body><h1>Économie : l’État paie</h1>"
+    pasted = ("<p>" + PARAGRAPH + " « Œuvre évaluée à 5 € près », dit-il.</p>") * 2
+    body = template.encode("utf-8") + pasted.encode("cp1252") + b"</body></html>"
+    result = clean_page(page(body, headers={"content-type": "text/html; charset=utf-8"}))
+    assert result.title == "Économie : l’État paie"
+    assert "« Œuvre évaluée à 5 € près », dit-il." in result.text
+    assert "\ufffd" not in result.text
+
+
 def test_crawler_encoding_wins_when_it_decodes() -> None:
     html = ("<html><body><h1>Économie</h1>" + ("<p>" + PARAGRAPH + "</p>") * 2).encode("cp1252")
     result = clean_page(page(html, encoding="cp1252", headers={"content-type": "text/html"}))

@@ -182,6 +182,33 @@ def test_a_gallery_is_still_a_gallery_when_its_images_are_in_the_article() -> No
     assert caught.value.reason == "gallery_page"
 
 
+def test_teasers_avatars_and_icons_around_a_short_post_do_not_make_it_a_gallery() -> None:
+    # A gallery's pictures link to nothing or to themselves: images linking to other
+    # pages are teasers, small ones avatars, SVG and GIF images icons and spacers.
+    teasers = "".join(
+        f'<a href="/autre-sujet-{n}/"><img src="/upload/sujet-{n}.jpg" width="360"></a>'
+        for n in range(6)
+    )
+    icons = '<img src="/theme/fleche.gif"><img src="/theme/logo.svg">' * 3
+    avatar = '<a href="/"><img src="/upload/avatar-150x150.png"></a><img width="80" src="/a.jpg">'
+    html = (
+        f"<html><body><article><h1>Le budget rural adopté</h1>{avatar}<p>{PARAGRAPH}</p>"
+        f"<p>Les travaux commenceront en mars dans trois régions.</p>"
+        f"{teasers}</article>{icons}</body></html>"
+    )
+    result = clean_page(_page("https://site.example/politique/le-budget-rural-adopte/", html))
+    assert "Banque africaine" in result.text
+
+
+def test_control_characters_pasted_into_an_article_do_not_lose_its_body() -> None:
+    # No article element: the general extractor finds the text, and must not fail on a bell
+    # character that XML cannot hold.
+    paragraphs = "".join(f"<p>{PARAGRAPH} Tranche {n}\x07 du programme.</p>" for n in range(5))
+    html = f"<html><body><div><h1>Le budget rural adopté</h1>{paragraphs}</div></body></html>"
+    result = clean_page(_page("https://site.example/politique/le-budget-rural-adopte/", html))
+    assert "Tranche 4 du programme" in result.text
+
+
 def test_words_of_scripts_written_without_spaces_are_counted() -> None:
     # 150 characters of Chinese are about 75 words, not 3 "tokens": no "no_article_body".
     sentence = "国务院总理今天在北京主持召开国务院常务会议部署进一步推动农村道路建设的措施。"
@@ -200,3 +227,55 @@ def test_the_first_page_parameter_is_no_listing() -> None:
     with pytest.raises(PageRejected) as caught:
         clean_page(_page("https://site.example/news/list.html?page=2", "<html></html>"))
     assert caught.value.reason == "listing_page"
+
+
+def test_paragraphs_written_as_bare_text_between_headings_are_kept() -> None:
+    # No paragraph elements: the general extractor hands the text back as the tail of each
+    # heading, which is article text like any paragraph.
+    sections = "".join(
+        f"<h2>Volet {n} du programme</h2>{PARAGRAPH} Le volet {n} couvre trois régions.<br>"
+        for n in range(1, 5)
+    )
+    html = (
+        '<html><body><div id="news_content"><h1>Le budget rural adopté</h1>'
+        f"{sections}</div></body></html>"
+    )
+    result = clean_page(_page("https://site.example/politique/le-budget-rural-adopte/", html))
+    assert "Le volet 1 couvre trois régions." in result.text
+    assert "Le volet 4 couvre trois régions." in result.text
+
+
+def test_an_article_printed_twice_in_its_container_comes_back_once() -> None:
+    copy = "".join(f"<p>{PARAGRAPH} Étape {n} du chantier.</p>" for n in range(4))
+    html = (
+        "<html><body><article><h1>Le budget rural adopté</h1>"
+        f'<div class="entry-content"><div class="mobile">{copy}</div>'
+        f'<div class="desktop">{copy}</div></div></article></body></html>'
+    )
+    result = clean_page(_page("https://site.example/politique/le-budget-rural-adopte/", html))
+    assert result.text.count("Étape 2 du chantier.") == 1
+
+
+def test_a_few_repeated_lines_of_an_article_are_kept() -> None:
+    step = "<p>Mélangez le riz et la sauce dans un récipient et laissez reposer dix minutes.</p>"
+    days = "".join(f"<h2>Jour {n}</h2><p>{PARAGRAPH} Menu du jour {n}.</p>{step}"
+                   for n in range(1, 4))
+    html = (
+        "<html><body><article><h1>Le budget rural adopté</h1>"
+        f'<div class="entry-content">{days}</div></article></body></html>'
+    )
+    result = clean_page(_page("https://site.example/politique/le-budget-rural-adopte/", html))
+    assert result.text.count("laissez reposer dix minutes") == 3
+
+
+def test_ad_labels_and_credited_captions_inside_the_article_are_furniture() -> None:
+    html = (
+        "<html><body><article><h1>Le budget rural adopté</h1><div class=\"entry-content\">"
+        f"<p>{PARAGRAPH}</p><p>Publicité</p>"
+        "<p>Le ministre lors de la cérémonie à Kayes © Ministère des Infrastructures</p>"
+        f"<p>{PARAGRAPH} Les travaux commencent en mars.</p></div></article></body></html>"
+    )
+    result = clean_page(_page("https://site.example/politique/le-budget-rural-adopte/", html))
+    assert "Publicité" not in result.text
+    assert "cérémonie à Kayes" not in result.text
+    assert "Les travaux commencent en mars." in result.text

@@ -73,7 +73,7 @@ def stored_db(tmp_path: Path) -> str:
     return url
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "warc"])
 def test_export_into_a_missing_directory_or_onto_a_directory(fmt: str, tmp_path: Path) -> None:
     url = stored_db(tmp_path)
     missing = run(

@@ -49,3 +49,33 @@ def run_crawl_process(
     summary["_exit"] = done.returncode
     summary["_stderr"] = done.stderr
     return summary
+
+
+def write_sources(path: Path, entries: list[dict[str, Any]]) -> Path:
+    """A sources file of test outlets (country ML, French) from ``{"id", "homepage", …}``."""
+    sources = [{"name": f"Test {e['id']}", "country": "ML", "language": "fr", **e}
+               for e in entries]
+    path.write_text(yaml.safe_dump({"sources": sources}, allow_unicode=True))
+    return path
+
+
+def backfill_command(sources_file: Path, *args: str) -> list[str]:
+    """``kibaru backfill`` of every source of ``sources_file``, as a command line."""
+    return [sys.executable, "-m", "kibaru", "backfill", *source_ids(sources_file),
+            "--sources", str(sources_file), *args]
+
+
+def backfill_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a test backfill: a test crawl's, no delay, only the test sources."""
+    return crawl_env(database_url, KIBARU_BACKFILL_DELAY="0", KIBARU_BUILTIN_SOURCES="false",
+                     COLUMNS="200", **extra)
+
+
+def run_backfill_process(
+    sources_file: Path, database_url: str, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``kibaru backfill`` in its own process, to its end."""
+    return subprocess.run(
+        backfill_command(sources_file, *args), cwd=REPO, env=backfill_env(database_url, **env),
+        capture_output=True, text=True, timeout=300,
+    )

@@ -15,9 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 Body = bytes | Callable[[], Iterator[bytes]]
+# A path answered by code: called with the query string's parameters.
+Handler = Callable[[dict[str, str]], "Route"]
 
 
 @dataclass
@@ -28,6 +31,16 @@ class Route:
     body: Body = b""
     status: int = 200
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html"})
+
+
+class _OutletServer(ThreadingHTTPServer):
+    """A threading server with room for a crawl's parallel connections: socketserver's
+    listen backlog of 5 made the kernel drop the SYNs of a burst of requests on a busy machine,
+    and each dropped connection came back a second later (TCP's retransmission), so a site
+    looked as if it were crawled a few requests at a time."""
+
+    request_queue_size = 128
+    daemon_threads = True
 
 
 class FakeOutlet:
@@ -42,6 +55,7 @@ class FakeOutlet:
         self.host = host
         self.latency = latency
         self.routes: dict[str, Route] = {}
+        self.handlers: dict[str, Handler] = {}
         self.requests: list[str] = []
         self.arrivals: list[tuple[float, str]] = []
         self.user_agents: set[str] = set()
@@ -69,7 +83,13 @@ class FakeOutlet:
                 outlet.user_agents.add(self.headers.get("User-Agent", ""))
                 if outlet.latency:
                     time.sleep(outlet.latency)
-                route = outlet.routes.get(self.path) or outlet.routes.get(self.path.split("?")[0])
+                path, _, query = self.path.partition("?")
+                handler = outlet.handlers.get(path)
+                if handler is not None:
+                    parameters = {k: v[-1] for k, v in parse_qs(query).items()}
+                    route: Route | None = handler(parameters)
+                else:
+                    route = outlet.routes.get(self.path) or outlet.routes.get(path)
                 if route is None:
                     route = Route(b"<html><body>Not found</body></html>", status=404)
                 self.send_response(route.status)
@@ -90,8 +110,7 @@ class FakeOutlet:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _OutletServer((host, 0), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 from datetime import UTC, datetime
 
 from crawler.encoding import resolve_encoding
 from crawler.middlewares import retry_after_seconds
+from workers.stages.clean.decode import decode_html
 
 PAGE = "<html><head>{meta}</head><body><p>Le président a inauguré l'école.</p></body></html>"
 
@@ -24,9 +26,16 @@ def test_meta_tag_when_the_header_names_no_charset() -> None:
     assert "président a inauguré l'école" in body.decode(encoding)
 
 
-def test_detection_when_nothing_is_declared() -> None:
-    body = PAGE.format(meta="").encode("utf-8")
-    assert resolve_encoding(None, body) == "utf-8"
+def test_nothing_declared_is_left_to_the_cleaning_stage() -> None:
+    # Detection costs CPU the crawl's event loop must not spend: the stage detects.
+    body = PAGE.format(meta="").encode("cp1252")
+    assert resolve_encoding(None, body) is None
+    assert "président a inauguré l'école" in decode_html(body, None, {})
+
+
+def test_the_byte_order_mark_is_a_declaration() -> None:
+    body = codecs.BOM_UTF8 + PAGE.format(meta="").encode("utf-8")
+    assert resolve_encoding("text/html", body) == "utf-8"
 
 
 def test_retry_after_seconds_and_dates() -> None:

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 import redis
 
-from storage.repository import article_id_for
+from storage.record import ArticleRecord
 from tests.conftest import real_redis
 from tests.services import suite_redis_url
+from workers.stages.dedup.entry import parse_published
 from workers.stages.dedup.redis_index import RedisIndex
 
 SYNDICATION = Path(__file__).parents[1] / "fixtures" / "syndication" / "syndication.jsonl"
@@ -28,26 +29,26 @@ def load_syndication() -> list[dict[str, Any]]:
     return [json.loads(line) for line in SYNDICATION.read_text(encoding="utf-8").splitlines()]
 
 
-def as_record(doc: dict[str, Any]) -> dict[str, Any]:
+def as_record(doc: dict[str, Any]) -> ArticleRecord:
     """A labelled document as the pipeline hands it to dedup."""
-    return {
-        "id": article_id_for(doc["canonical_url"]),
-        "url": doc["canonical_url"],
-        "canonical_url": doc["canonical_url"],
-        "source": doc["source"],
-        "title": doc["title"],
-        "text": doc["text"],
-        "published_at": doc["published_at"],
-        "language": doc.get("language"),
-    }
+    return ArticleRecord(
+        url=doc["canonical_url"],
+        canonical_url=doc["canonical_url"],
+        source=doc["source"],
+        title=doc["title"],
+        text=doc["text"],
+        published_at=parse_published(doc["published_at"]),
+        language=doc.get("language"),
+        fetched_at=None,
+    )
 
 
-def record(name: str, text: str, published_at: str | None, source: str = "test") -> dict[str, Any]:
+def record(name: str, text: str, published_at: str | None, source: str = "test") -> ArticleRecord:
     url = f"https://{source}.example/{name}"
-    return {
-        "id": article_id_for(url), "url": url, "canonical_url": url, "source": source,
-        "title": name, "text": text, "published_at": published_at,
-    }
+    return ArticleRecord(
+        url=url, canonical_url=url, source=source, title=name, text=text,
+        published_at=parse_published(published_at), fetched_at=None,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -80,19 +81,16 @@ def redis_index(redis_prefix: str) -> Iterator[RedisIndex]:
         index.close()
 
 
-def process(dedup: Any, store: Any, rec: dict[str, Any]) -> Any:
+def process(dedup: Any, store: Any, rec: ArticleRecord) -> Any:
     """What the pipeline does with a record: assign, store the row, commit; the decision."""
     from storage.repository import upsert_article
-    from workers.stages.dedup.entry import parse_published
 
     decision = dedup.assign(rec)
-    row = dict(rec)
-    row.update(
-        content_hash=decision.content_hash, signature=decision.signature,
-        cluster_id=decision.cluster_id, duplicate_of=decision.duplicate_of,
-        published_at=parse_published(rec.get("published_at")),
+    placed = rec.placed(
+        content_hash=decision.content_hash, cluster_id=decision.cluster_id,
+        duplicate_of=decision.duplicate_of,
     )
     with store.session() as session:
-        upsert_article(session, row)
-    dedup.commit(rec["id"], decision)
+        upsert_article(session, {**placed.columns(), "signature": decision.signature})
+    dedup.commit(rec.id, decision)
     return decision

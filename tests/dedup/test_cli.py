@@ -45,7 +45,7 @@ def test_rebuild_in_the_database(tmp_path: Path) -> None:
     assert "2 stored articles indexed" in result.stdout
     with store.session() as session:
         assert session.scalar(select(func.count()).select_from(DedupBucket)) == before
-    assert dedup.assign(record("c", TEXT, None)).duplicate_of == record("a", "", None)["id"]
+    assert dedup.assign(record("c", TEXT, None)).duplicate_of == record("a", "", None).id
     dedup.close()
     store.dispose()
 
@@ -65,7 +65,7 @@ def test_rebuild_in_redis(tmp_path: Path) -> None:
         )
         assert result.returncode == 0, result.stderr
         assert "redis: 1 stored articles indexed" in result.stdout
-        assert dedup.assign(record("b", TEXT, None)).duplicate_of == record("a", "", None)["id"]
+        assert dedup.assign(record("b", TEXT, None)).duplicate_of == record("a", "", None).id
     finally:
         index.clear()
         dedup.close()

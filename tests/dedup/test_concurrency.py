@@ -54,7 +54,7 @@ def _worker(db_url: str, redis_prefix: str | None, worker: int, barrier: Any, ou
             barrier.wait(timeout=60)
             rec = _copy(round_no, worker)
             decision = process(dedup, store, rec)
-            out.put((round_no, rec["id"], decision.cluster_id, decision.duplicate_of))
+            out.put((round_no, rec.id, decision.cluster_id, decision.duplicate_of))
     finally:
         dedup.close()
         store.dispose()

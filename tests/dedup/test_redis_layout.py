@@ -15,10 +15,16 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from kibaru.settings import Settings
 from storage.db import Store, open_store
-from storage.models import Article
+from storage.models import Article, CrawlRun, FailedPage, Page
+from tests.crawler.outlets import article_html
 from tests.dedup.conftest import DEDUP_REDIS_URL, as_record, process, redis_client
 from tests.dedup.test_cli import _kibaru
+from workers.ingest import open_ingestor
+from workers.ingest.errors import IngestError
+from workers.page_rows import save_fetched_page
+from workers.pipeline import process_page
 from workers.stages.dedup.decide import Original, Rules
 from workers.stages.dedup.entry import (
     BANDS,
@@ -33,7 +39,8 @@ from workers.stages.dedup.entry import (
 )
 from workers.stages.dedup.fingerprint import LEAD_PERM, NUM_PERM, from_signature_bytes
 from workers.stages.dedup.redis_index import MIN_LEVEL, IndexLayoutError, RedisIndex
-from workers.stages.dedup.service import Deduplicator
+from workers.stages.dedup.service import Deduplicator, open_dedup
+from workers.stages.page import FetchedPage
 
 pytestmark = pytest.mark.redis
 
@@ -190,6 +197,58 @@ def test_an_index_of_layout_1_is_refused_then_rebuilt_with_the_same_decisions(
         # A story of the first half, delivered again, keeps its place.
         again = dedup.assign(as_record(first[3]))
         assert (again.cluster_id, again.duplicate_of) == expected[first[3]["id"]]
+    finally:
+        index.clear()
+        dedup.close()
+        store.dispose()
+
+
+def test_an_index_of_layout_1_is_an_operators_error_not_a_page_failure(
+    tmp_path: Path, syndication: list[dict[str, Any]]
+) -> None:
+    """Left by an earlier version, the index stops the crawl, the commands and the workers
+    with one line that says what to run; no page is recorded as failed (nor as a bug)."""
+    url = f"sqlite:///{tmp_path}/k.db"
+    index = RedisIndex.from_url(DEDUP_REDIS_URL)
+    store, dedup = _fresh(tmp_path, "k", index)
+    try:
+        index.clear()
+        _run(syndication[:3], dedup, store)
+        index.clear()
+        _write_layout_1(index.client, index.prefix, store)
+        settings = Settings(database_url=url, redis_url=DEDUP_REDIS_URL)
+        with pytest.raises(IndexLayoutError, match=r"layout 1.*kibaru dedup rebuild"):
+            open_dedup(settings, store)
+        with pytest.raises(IngestError, match=r"layout 1.*kibaru dedup rebuild"):
+            open_ingestor(settings, store, None)
+        # Opened before the index went old: the pipeline raises the error through.
+        page = FetchedPage(
+            url="https://www.aps.sn/2025/02/layout.html", source="aps",
+            body=article_html("layout").encode("utf-8"), headers={"content-type": "text/html"},
+        )
+        page_id = save_fetched_page(store, page, None)
+        with pytest.raises(IndexLayoutError):
+            process_page(page, store=store, dedup=dedup, source=None, page_id=page_id)
+        with store.session() as session:
+            assert session.scalars(select(FailedPage)).all() == []
+            assert session.get(Page, page_id).state == "pending"  # type: ignore[union-attr]
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(
+            "sources:\n  - id: local\n    name: Local\n    country: SN\n    language: fr\n"
+            "    homepage: http://127.0.0.1:9/\n    kind: daily\n", encoding="utf-8",
+        )
+        env = {"KIBARU_DATABASE_URL": url, "KIBARU_REDIS_URL": DEDUP_REDIS_URL}
+        crawl = _kibaru("crawl", "local", "--sources", str(sources), **env)
+        assert crawl.returncode == 1
+        assert crawl.stderr.startswith("error: the dedup index in Redis"), crawl.stderr
+        assert "kibaru dedup rebuild" in crawl.stderr and "Traceback" not in crawl.stderr
+        worker = _kibaru("worker", KIBARU_BROKER_URL=DEDUP_REDIS_URL, **env)
+        assert worker.returncode == 1
+        assert worker.stderr.startswith("error: the dedup index in Redis"), worker.stderr
+        with store.session() as session:
+            assert session.scalars(select(FailedPage)).all() == []
+            run = session.scalars(select(CrawlRun)).one()
+            assert run.status == "failed" and "kibaru dedup rebuild" in (run.error or "")
     finally:
         index.clear()
         dedup.close()

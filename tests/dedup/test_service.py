@@ -58,7 +58,7 @@ def test_copies_share_a_cluster_and_point_at_the_first(dedup: Deduplicator, stor
     copy = process(dedup, store, record("b", STORY + "\nSource : ANP", T_LATER, "actuniger"))
     other = process(dedup, store, record("c", OTHER, T0, "aps"))
     a, b, c = (
-        record(n, "", None, s)["id"] for n, s in (("a", "anp"), ("b", "actuniger"), ("c", "aps"))
+        record(n, "", None, s).id for n, s in (("a", "anp"), ("b", "actuniger"), ("c", "aps"))
     )
     assert (first.cluster_id, first.duplicate_of) == (a, None)
     assert (copy.cluster_id, copy.duplicate_of) == (a, a)
@@ -76,7 +76,7 @@ def test_assign_is_idempotent(dedup: Deduplicator, store: Store) -> None:
     assert again.duplicate_of is None  # never its own duplicate
     copy = record("b", STORY, T_LATER)
     assert process(dedup, store, copy) == process(dedup, store, copy)
-    assert dedup.assign(copy).duplicate_of == rec["id"]
+    assert dedup.assign(copy).duplicate_of == rec.id
 
 
 def test_a_copy_published_earlier_but_stored_later_becomes_the_original(
@@ -88,14 +88,14 @@ def test_a_copy_published_earlier_but_stored_later_becomes_the_original(
     process(dedup, store, late)
     process(dedup, store, later)
     decision = process(dedup, store, early)
-    assert (decision.cluster_id, decision.duplicate_of) == (late["id"], None)
+    assert (decision.cluster_id, decision.duplicate_of) == (late.id, None)
     rows = _rows(store)
-    assert rows[early["id"]].duplicate_of is None
-    assert rows[late["id"]].duplicate_of == early["id"]
-    assert rows[later["id"]].duplicate_of == early["id"]
+    assert rows[early.id].duplicate_of is None
+    assert rows[late.id].duplicate_of == early.id
+    assert rows[later.id].duplicate_of == early.id
     # The next copy points at the new original too, and a re-delivery changes nothing.
     nxt = process(dedup, store, record("next", STORY, "2025-08-21T09:00:00+00:00"))
-    assert (nxt.cluster_id, nxt.duplicate_of) == (late["id"], early["id"])
+    assert (nxt.cluster_id, nxt.duplicate_of) == (late.id, early.id)
     assert process(dedup, store, early) == decision
 
 
@@ -105,7 +105,7 @@ def test_undated_copies_keep_the_first_stored_as_original(
     first = record("first", STORY, None)
     process(dedup, store, first)
     second = process(dedup, store, record("second", STORY, T_EARLIER))
-    assert second.duplicate_of == first["id"]
+    assert second.duplicate_of == first.id
 
 
 def test_the_index_survives_a_restart(dedup: Deduplicator, store: Store) -> None:
@@ -113,7 +113,7 @@ def test_the_index_survives_a_restart(dedup: Deduplicator, store: Store) -> None
     process(dedup, store, rec)
     reopened = Deduplicator(store, dedup.rules, _same_index(dedup))
     try:
-        assert reopened.assign(record("b", STORY, T_LATER)).duplicate_of == rec["id"]
+        assert reopened.assign(record("b", STORY, T_LATER)).duplicate_of == rec.id
     finally:
         reopened.db_index.dispose()
 
@@ -141,7 +141,7 @@ def test_rebuild_restores_the_index_from_stored_signatures(
         buckets = session.scalar(select(DedupBucket.article_id).limit(1))
     assert buckets is not None or dedup.redis_index is not None
     late = process(dedup, store, record("d", STORY, "2025-08-20T14:00:00+00:00"))
-    assert (late.cluster_id, late.duplicate_of) == (a["id"], a["id"])
+    assert (late.cluster_id, late.duplicate_of) == (a.id, a.id)
     assert dedup.assign(a).duplicate_of is None  # its own entry came back, not a new one
 
 

@@ -26,9 +26,9 @@ from tests.deploy.compose_model import (
     raw_compose,
 )
 
-KIBARU_SERVICES = ("migrate", "worker", "crawler", "beat", "flower", "kibaru")
-LONG_RUNNING = ("redis", "postgres", "worker", "crawler", "beat", "flower")
-AFTER_MIGRATE = ("worker", "crawler", "beat", "kibaru")
+KIBARU_SERVICES = ("migrate", "worker", "crawler", "beat", "web", "flower", "kibaru")
+LONG_RUNNING = ("redis", "postgres", "worker", "crawler", "beat", "web", "flower")
+AFTER_MIGRATE = ("worker", "crawler", "beat", "web", "kibaru")
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,9 @@ def test_flower_and_the_operator_service_do_not_start_with_up(
     assert services["flower"]["profiles"] == ["monitoring"]
     assert services["kibaru"]["profiles"] == ["tools"]
     started_by_up = [name for name, svc in services.items() if not svc.get("profiles")]
-    assert sorted(started_by_up) == ["beat", "crawler", "migrate", "postgres", "redis", "worker"]
+    assert sorted(started_by_up) == [
+        "beat", "crawler", "migrate", "postgres", "redis", "web", "worker"
+    ]
     # Flower's port is published on loopback only.
     assert all(port.startswith("127.0.0.1:") for port in services["flower"]["ports"])
 
@@ -193,6 +195,7 @@ def test_env_example_names_only_real_settings_and_holds_no_secret() -> None:
     # Secrets are placeholders an operator must replace.
     assert "change-me" in env["POSTGRES_PASSWORD"]
     assert "change-me" in env["FLOWER_BASIC_AUTH"]
+    assert "change-me" in env["KIBARU_WEB_TOKEN"]
     # Every value parses as the settings object would read it.
     Settings(**{k.removeprefix("KIBARU_").lower(): v for k, v in env.items() if k in known})
     # The commented sources line names the mount of ./config.
@@ -211,3 +214,15 @@ def test_the_real_env_file_is_never_committed() -> None:
         check=False,
     ).returncode
     assert tracked != 0, ".env is tracked by git: remove it from the index"
+
+
+def test_the_console_is_published_on_loopback_and_needs_its_token(
+    services: dict[str, Any],
+) -> None:
+    web = services["web"]
+    assert web["ports"] == ["127.0.0.1:8000:8000"]
+    assert "/healthz" in _healthcheck_test(web)
+    env = example_env()
+    del env["KIBARU_WEB_TOKEN"]
+    with pytest.raises(InterpolationError, match="KIBARU_WEB_TOKEN"):
+        compose(env)

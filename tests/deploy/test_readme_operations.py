@@ -21,7 +21,7 @@ from tests.deploy.readme_ops import (
     service_table,
     yaml_blocks,
 )
-from workers.schedule import parse_cron
+from workers.queue.schedule import parse_cron
 
 
 def _compose_command(service: dict[str, object]) -> str:
@@ -35,7 +35,7 @@ def test_the_service_table_is_the_compose_file() -> None:
     services = compose()["services"]
     table = service_table()
     assert set(table) == set(services)
-    for name in ("migrate", "worker", "crawler", "beat", "flower"):
+    for name in ("migrate", "worker", "crawler", "beat", "web", "flower"):
         assert table[name] == _compose_command(services[name]), name
     assert table["redis"] == " ".join(services["redis"]["command"])
     major = services["postgres"]["image"].split(":")[1].split("-")[0]

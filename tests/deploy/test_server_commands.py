@@ -21,7 +21,7 @@ import psycopg
 import pytest
 
 from storage.db import head_revision
-from tests.conftest import create_pg_database, drop_pg_database
+from tests.conftest import fresh_pg_database
 from tests.deploy.compose_model import compose
 from tests.deploy.local_stack import LocalStack
 from tests.services import free_port, suite_redis_url
@@ -111,11 +111,8 @@ def test_postgres_healthcheck_passes_on_a_live_server_and_fails_without_one() ->
 
 @pytest.fixture
 def fresh_database() -> Iterator[str]:
-    url = create_pg_database()
-    try:
+    with fresh_pg_database() as url:
         yield url
-    finally:
-        drop_pg_database(url)
 
 
 @pytest.mark.postgres

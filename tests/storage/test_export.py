@@ -8,11 +8,19 @@ import json
 from datetime import UTC, datetime
 
 import pyarrow.parquet as pq
+from warcio.archiveiterator import ArchiveIterator
 
 from storage.db import Store
-from storage.export import iter_records, write_csv, write_jsonl, write_parquet
+from storage.export import (
+    iter_pages,
+    iter_records,
+    write_csv,
+    write_jsonl,
+    write_parquet,
+    write_warc,
+)
 from storage.record import ARTICLE_FIELDS
-from storage.repository import upsert_article
+from storage.repository import save_page, upsert_article
 
 
 def _fill(store: Store) -> None:
@@ -79,3 +87,70 @@ def test_parquet_of_nothing_is_a_valid_empty_file(store: Store, tmp_path: object
     path = f"{tmp_path}/empty.parquet"
     assert write_parquet(iter_records(store), path) == 0
     assert pq.read_table(path).num_rows == 0
+
+
+def _fill_pages(store: Store) -> None:
+    """Two articles of two sources, each with its stored page: headers as a crawl keeps them
+    (the wire's Content-Encoding and Content-Length, which no longer fit the stored body)."""
+    with store.session() as session:
+        for n, (source, day) in enumerate([("aps", 1), ("amap", 5)]):
+            url = f"https://{source}.example/{n}"
+            page_id = save_page(
+                session, url=url, final_url=url, source=source,
+                body=f"<html><body><p>Article {n} — é</p></body></html>".encode(),
+                headers={"content-type": "text/html; charset=utf-8", "content-encoding": "gzip",
+                         "content-length": "17", "transfer-encoding": "chunked",
+                         "x-powered-by": "WordPress"},
+                hints={"published_at": f"2025-02-0{day}T09:00:00+00:00"},
+                fetched_at=datetime(2025, 2, day, 10, 30, 15, 250000, tzinfo=UTC),
+            )
+            upsert_article(session, {
+                "url": url, "source": source, "title": f"Titre {n}", "text": "Texte.",
+                "published_at": datetime(2025, 2, day, tzinfo=UTC), "page_id": page_id,
+            })
+
+
+def _read_warc(data: bytes) -> list[tuple[str, str | None, str | None, bytes, dict[str, str]]]:
+    records = []
+    for record in ArchiveIterator(io.BytesIO(data), check_digests=True):
+        assert record.rec_headers.protocol == "WARC/1.1"
+        body = record.content_stream().read()
+        assert record.digest_checker.passed is not False, record.digest_checker.problems
+        http = dict(record.http_headers.headers) if record.http_headers else {}
+        records.append((record.rec_type, record.rec_headers.get_header("WARC-Target-URI"),
+                        record.rec_headers.get_header("WARC-Date"), body, http))
+    return records
+
+
+def test_warc_holds_the_stored_pages_of_the_exported_articles(store: Store) -> None:
+    _fill_pages(store)
+    out = io.BytesIO()
+    assert write_warc(iter_pages(store), out, filename="all.warc.gz") == 2
+    records = _read_warc(out.getvalue())
+    assert [kind for kind, *_ in records] == ["warcinfo", "response", "response"]
+    _, uri, date, body, http = records[1]
+    assert (uri, date) == ("https://aps.example/0", "2025-02-01T10:30:15.250000Z")
+    assert body == "<html><body><p>Article 0 — é</p></body></html>".encode()
+    # The stored body is whole and decoded: its length, and no wire encoding.
+    assert http == {"Content-Type": "text/html; charset=utf-8", "X-Powered-By": "WordPress",
+                    "Content-Length": str(len(body))}
+    archive = ArchiveIterator(io.BytesIO(out.getvalue()))
+    hints = [record.rec_headers.get_header("Kibaru-Hints") for record in archive][1:]
+    assert [json.loads(h) for h in hints] == [{"published_at": "2025-02-01T09:00:00+00:00"},
+                                              {"published_at": "2025-02-05T09:00:00+00:00"}]
+
+
+def test_warc_takes_the_filters_of_the_other_formats(store: Store) -> None:
+    _fill_pages(store)
+    for filters, expected in (
+        ({"source": "amap"}, ["https://amap.example/1"]),
+        ({"since": datetime(2025, 2, 3, tzinfo=UTC)}, ["https://amap.example/1"]),
+        ({"source": "aps", "since": datetime(2025, 2, 3, tzinfo=UTC)}, []),
+    ):
+        out = io.BytesIO()
+        assert write_warc(iter_pages(store, **filters), out, filename="f.warc.gz") == len(
+            expected
+        )
+        assert [uri for kind, uri, *_ in _read_warc(out.getvalue()) if kind == "response"] == (
+            expected
+        )

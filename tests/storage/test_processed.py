@@ -7,7 +7,8 @@ from sqlalchemy import select
 from storage.db import Store
 from storage.models import Article, FailedPage, Page
 from storage.processed import save_processed
-from storage.repository import article_id_for, mark_page, record_failure, save_page
+from storage.record import article_id_for
+from storage.repository import mark_page, record_failure, save_page
 from tests.storage.test_repository import _record
 
 URL = "https://www.aps.sn/actualites/article-1?utm_source=x"

@@ -10,8 +10,8 @@ from sqlalchemy import func, inspect, select
 
 from storage.db import Store
 from storage.models import Article, FailedPage, Page
+from storage.record import article_id_for
 from storage.repository import (
-    article_id_for,
     known_urls,
     mark_page,
     record_failure,

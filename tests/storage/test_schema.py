@@ -17,7 +17,9 @@ from storage.db import (
     upgrade,
 )
 from storage.models import Article, Base
-from storage.repository import article_id_for, upsert_article
+from storage.record import article_id_for
+from storage.repository import upsert_article
+from storage.search import include_name
 
 URL = "https://www.aps.sn/actualites/article-1"
 
@@ -25,7 +27,10 @@ URL = "https://www.aps.sn/actualites/article-1"
 def test_migrations_match_models(store: Store) -> None:
     assert current_revision(store.engine) == head_revision()
     with store.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts={"include_name": include_name}),
+            Base.metadata,
+        )
     assert differences == []
 
 

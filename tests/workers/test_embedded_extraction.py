@@ -16,7 +16,7 @@ from kibaru.settings import Settings
 from storage.db import Store, open_store
 from storage.models import Article, Page
 from tests.crawler.outlets import article_html
-from workers.embedded import EmbeddedIngestor
+from workers.ingest.embedded import EmbeddedIngestor
 from workers.stages.dedup.service import open_dedup
 from workers.stages.page import FetchedPage
 
@@ -54,7 +54,7 @@ def test_every_page_is_stored_though_the_extraction_process_dies(
     assert first, "no extraction process"
     for pid in first:
         os.kill(pid, signal.SIGKILL)
-    with caplog.at_level(logging.WARNING, logger="workers.embedded"):
+    with caplog.at_level(logging.WARNING, logger="workers.ingest.embedded"):
         for number in range(PAGES // 2, PAGES):
             ingestor.submit(_page(number))
         ingestor.flush()

@@ -41,7 +41,7 @@ from tests.workers.processes import (
     wait_until,
 )
 from tests.workers.site import Site, build_site
-from workers.app import PROCESS_BATCH_TASK, PROCESS_TASK, configure
+from workers.queue.app import PROCESS_BATCH_TASK, PROCESS_TASK, configure
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -272,7 +272,7 @@ _real_assign = Deduplicator.assign
 
 
 def assign(self, record):
-    if "KIBARU-PLANTED-BUG" in str(record.get("text")):
+    if "KIBARU-PLANTED-BUG" in record.text:
         raise TypeError("a bug planted by the test")
     return _real_assign(self, record)
 

@@ -27,7 +27,7 @@ class _BrokenDedup(Deduplicator):
     trigger = "dossier bug-1 numéro"
 
     def assign(self, record: Any) -> Any:
-        if self.trigger in str(record.get("text")):
+        if self.trigger in record.text:
             raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
         return super().assign(record)
 

@@ -115,6 +115,18 @@ def _exits_within(crawl: subprocess.Popen[bytes], seconds: float, log: Path) -> 
         ) from None
 
 
+def _failed_crawl_output(env: dict[str, str], site: Site, tmp_path: Path, seconds: float) -> str:
+    """Crawl ``site`` with ``env``; what the crawl printed, once it has exited with status 1
+    within ``seconds``."""
+    log = tmp_path / "crawl.log"
+    crawl = start_crawl(env, site.sources_file, log)
+    try:
+        assert _exits_within(crawl, seconds, log) == 1
+    finally:
+        _kill(crawl)
+    return log.read_text()
+
+
 def _kill(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.kill()
@@ -168,13 +180,7 @@ def test_a_crawl_without_workers_says_so_and_gives_up_as_failed(
 ) -> None:
     database_url = f"sqlite:///{tmp_path}/kibaru.db"
     env = _env(database_url, private_redis.url, KIBARU_WORKER_WAIT="8")
-    log = tmp_path / "crawl.log"
-    crawl = start_crawl(env, lifecycle_site.sources_file, log)
-    try:
-        assert _exits_within(crawl, 120, log) == 1
-    finally:
-        _kill(crawl)
-    output = log.read_text()
+    output = _failed_crawl_output(env, lifecycle_site, tmp_path, 120)
     pages = lifecycle_site.page_count
     counts = f"{pages} pending, 0 stored, 0 rejected, 0 failed"
     # Said while waiting, then as the reason of the failure, in one line, no traceback.
@@ -334,13 +340,7 @@ def test_a_crawl_with_the_broker_down_fetches_nothing_and_fails_in_one_line(
     database_url = f"sqlite:///{tmp_path}/kibaru.db"
     nobody = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     env = _env(database_url, nobody)
-    log = tmp_path / "crawl.log"
-    crawl = start_crawl(env, lifecycle_site.sources_file, log)
-    try:
-        assert _exits_within(crawl, 60, log) == 1
-    finally:
-        _kill(crawl)
-    output = log.read_text()
+    output = _failed_crawl_output(env, lifecycle_site, tmp_path, 60)
     assert "Traceback" not in output, output
     errors = [line for line in output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and f"the broker at KIBARU_BROKER_URL={nobody}" in errors[0], output

@@ -3,6 +3,8 @@ schedule, locks, run bookkeeping."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import redis
 import sqlalchemy.exc
@@ -23,8 +25,8 @@ from storage.runs import (
     source_health,
     unresolved_failures,
 )
-from workers import tasks
-from workers.app import (
+from workers.queue import tasks
+from workers.queue.app import (
     CRAWL_TASK,
     PROCESS_BATCH_TASK,
     PROCESS_TASK,
@@ -32,8 +34,9 @@ from workers.app import (
     celery_config,
     configure,
 )
-from workers.crawl_job import CrawlRequest, crawl_command, run_crawl_job
-from workers.schedule import ScheduleError, beat_schedule, parse_cron
+from workers.queue.crawl_job import CrawlRequest, crawl_command, run_crawl_job
+from workers.queue.schedule import ScheduleError, beat_schedule, parse_cron
+from workers.stages.dedup.redis_index import IndexLayoutError
 
 
 def test_celery_config_is_reliable_by_default() -> None:
@@ -116,6 +119,34 @@ def test_a_page_whose_transient_error_outlasts_every_retry_is_recorded(
     with pytest.raises(redis.exceptions.ConnectionError):
         result.get()
     assert given_up == [9]
+
+
+def test_an_old_dedup_index_is_retried_like_an_outage_and_never_recorded_as_a_bug(
+    monkeypatch: pytest.MonkeyPatch, restore_app: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    _eager_app(monkeypatch, task_max_retries=2)
+    attempts: list[int] = []
+    given_up: list[tuple[list[int], str]] = []
+
+    def old_index(page_id: int, settings: Settings, row: object = None) -> str:
+        attempts.append(page_id)
+        raise IndexLayoutError("the dedup index is of layout 1: run `kibaru dedup rebuild`")
+
+    monkeypatch.setattr(tasks, "process_one", old_index)
+    monkeypatch.setattr(tasks, "reset_worker_context", lambda: None)
+    monkeypatch.setattr(
+        tasks, "_give_up", lambda page_ids, settings, exc, reason, *_: given_up.append(
+            (page_ids, reason)
+        ),
+    )
+    with caplog.at_level(logging.ERROR, logger="workers.queue.tasks"):
+        result = tasks.process_pages_task.apply(args=[[4, 5]])
+    with pytest.raises(IndexLayoutError):
+        result.get()
+    assert attempts == [4, 4, 4]  # the first try and two retries, the batch held behind it
+    assert given_up == [([4, 5], tasks.OPERATOR_REASON)]
+    assert not tasks.OPERATOR_REASON.startswith("bug:")
+    assert any("kibaru dedup rebuild" in r.getMessage() and not r.exc_info for r in caplog.records)
 
 
 def test_a_bug_is_recorded_with_its_traceback_and_not_retried(
@@ -260,17 +291,17 @@ class _RecordingApp:
 def test_the_broker_ingestor_sends_pages_in_batches(
     monkeypatch: pytest.MonkeyPatch, restore_app: object
 ) -> None:
-    from workers import distributed
+    from workers.ingest import broker
     from workers.stages.page import FetchedPage
 
     settings = Settings(broker_url="redis://redis.invalid:6379/15", process_batch=3)
-    ingestor = distributed.BrokerIngestor(settings, store=None, run_id=1)  # type: ignore[arg-type]
+    ingestor = broker.BrokerIngestor(settings, store=None, run_id=1)  # type: ignore[arg-type]
     app = _RecordingApp()
     ingestor.app = app  # type: ignore[assignment]
     stored = iter(range(100, 200))
-    monkeypatch.setattr(distributed, "save_fetched_page", lambda *_: next(stored))
+    monkeypatch.setattr(broker, "save_fetched_page", lambda *_: next(stored))
     clock = [1000.0]
-    monkeypatch.setattr(distributed.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(broker.time, "monotonic", lambda: clock[0])
     page = FetchedPage(url="https://www.aps.sn/a", source="aps", body=b"<html></html>")
 
     for _ in range(4):
@@ -278,7 +309,7 @@ def test_the_broker_ingestor_sends_pages_in_batches(
     assert app.sent == [(PROCESS_BATCH_TASK, [[100, 101, 102]])]  # full batch; 103 waits
     ingestor.flush_due()
     assert len(app.sent) == 1  # 103 has not waited long enough
-    clock[0] += distributed.FLUSH_SECONDS
+    clock[0] += broker.FLUSH_SECONDS
     ingestor.flush_due()
     assert app.sent[1:] == [(PROCESS_TASK, [103])]  # a batch of one is a page task
     ingestor.submit(page)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Final
+
+# How a page reached kibaru: a live crawl of feeds, sitemaps and listings; a backfill of an
+# outlet's past (``kibaru backfill``); or a web archive's file (``kibaru import-warc``).
+ORIGINS: Final = ("crawl", "backfill", "import")
 
 
 @dataclass(frozen=True)
@@ -14,7 +19,8 @@ class FetchedPage:
     redirects. ``headers`` have lower-case names. ``encoding`` is the charset the crawler
     settled on (HTTP header, then the page's meta tag, then detection), or None when the
     stage should decide itself. ``hints`` carries what discovery learnt about the page,
-    e.g. ``{"published_at": "2025-02-06T19:45:00+00:00"}`` from a news sitemap.
+    e.g. ``{"published_at": "2025-02-06T19:45:00+00:00"}`` from a news sitemap. ``origin`` is
+    how the page reached kibaru (one of :data:`ORIGINS`); the article record keeps it.
     """
 
     url: str
@@ -26,6 +32,11 @@ class FetchedPage:
     encoding: str | None = None
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     hints: dict[str, str] = field(default_factory=dict)
+    origin: str = "crawl"
+
+    def __post_init__(self) -> None:
+        if self.origin not in ORIGINS:
+            raise ValueError(f"page origin {self.origin!r} is not one of {', '.join(ORIGINS)}")
 
     @property
     def address(self) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from workers.stages.bylines.gazetteer import find_agencies, lookup_agency, name_key
 from workers.stages.bylines.names import (
     NOT_NAME_WORDS,
+    PARTICLES,
     display_name,
     looks_like_name,
     split_names,
@@ -32,21 +33,33 @@ _WITH = re.compile(
     r"\s+(?:l'|l’|la\s+|le\s+|les\s+|a\s+|as\s+|o\s+|the\s+)?(?P<rest>.+?)\s*\)?\.?$",
     re.IGNORECASE,
 )
+# "Mit Material von dpa", "With material from Reuters", "Avec des informations de RFI": the
+# story used another outlet's material; whoever follows is credited, never an author.
+_MATERIAL_FROM = re.compile(
+    r"^\(?\s*(?:mit\s+material\s+(?:von|der|des)|mit\s+informationen\s+(?:von|der|des)|"
+    r"with\s+material\s+from|avec\s+des\s+informations\s+(?:de|d'|d’|du)|"
+    r"con\s+informaci[oó]n\s+de|com\s+informa[cç][oõ]es\s+d[aeo])\s*(?P<rest>.+?)\s*\)?\.?$",
+    re.IGNORECASE,
+)
 _AGENCY_WITH_PLACE = re.compile(r"^(?P<agency>[^\-–—/]+?)\s*[-–—/]\s*(?P<place>[^\-–—/]+)$")
 _MARKER = re.compile(
     r"^(?:par|by|por|de(?=\s+(?-i:[A-ZÀ-Ý]))|from(?=\s+(?-i:[A-ZÀ-Ý]))|"
     r"(?:texte|text|texto|textes|textos)(?:\s+(?:et|and|e)\s+(?:photos?|fotos?))?|"
     r"propos\s+recueillis\s+par|(?:dossier|enquête|reportage)\s+réalisée?\s+par|"
     r"interview\s+by|reporting\s+by|entrevista\s+de|reportage|written\s+by|"
-    r"words\s+by|story\s+by|report\s+by|reported\s+by|reportagem|auteur|autor|author|"
+    r"words\s+by|story\s+by|report\s+by|reported\s+by|reportagem|auteur|autrice|autor(?:in|innen|en|[*:]innen)?(?:\s*/\s*autor(?:in)?)?|authors?|"
     r"signé|signed|posted\s+by|publié\s+par|publicado\s+por|écrit\s+par|rédigé\s+par|"
     r"published\s+by|article\s+by|"
-    r"(?:veröffentlicht|erstellt|geschrieben|verfasst|ein\s+beitrag|ein\s+artikel|alles|"
+    r"(?:veröffentlicht|erstellt|geschrieben|verfasst|(?:ein\s+)?(?:blog-?\s*)?beitrag|ein\s+artikel|alles|"
     r"beiträge|artikel)\s+von|"
     r"(?:with\s+)?additional\s+reporting(?:\s+by)?|compilée?s?\s+par|compiled\s+by|"
     r"compilation(?:\s+(?:de|d'|d’))?|synth[èe]se(?:\s+(?:de|d'|d’))?|"
     r"von(?=\s+(?-i:[A-ZÀ-Ý]))|door(?=\s+(?-i:[A-ZÀ-Ý]))|"
-    r"(?:une\s+)?contribution\s+(?:de|d'|d’)|tribune\s+(?:de|d'|d’)|opinion\s+(?:de|d'|d’))"
+    r"(?:une\s+|un\s+)?(?:contribution|tribune|opinion|chronique|éditorial|editorial|analyse)"
+    r"\s+(?:de|d'|d’)(?=\s*(?-i:[A-ZÀ-Ý]))|"
+    r"(?:an?\s+)?(?:column|commentary|opinion|analysis|op-ed)\s+by|"
+    r"(?:eine?\s+)?(?:kolumne|kommentar|glosse|analyse|gastbeitrag)\s+von|"
+    r"submitted\s+by|gespeichert\s+von|eingereicht\s+von|soumis\s+par)"
     r"(?:\s*[:\-–]\s*|\s+)",
     re.IGNORECASE,
 )
@@ -84,7 +97,8 @@ _ROLE = re.compile(
 )
 _DATE_TAIL = re.compile(
     r"\s*(?:[|•·]|\s[-–—]\s(?=[^A-Za-zÀ-ÿ]*\d|.*\b(?:ago|il y a|há)\b)|,?\s+(?:le|on|publié|"
-    r"published|posted|mis à jour|updated|em|a)\s+(?=.*\d)|\s(?=\d{1,2}[/.]\d{1,2}[/.]\d{2,4})"
+    r"published|posted|mis à jour|updated|em|a|am|el)\s+(?=.*\d)"
+    r"|\s(?=\d{1,2}[/.]\d{1,2}[/.]\d{2,4})"
     r"|\s(?=il y a\b)|\s+(?=\d)).*$",
     re.IGNORECASE,
 )
@@ -99,6 +113,16 @@ _EDITING_TAIL = re.compile(
 _STAFF_CODE = re.compile(
     r"^(?P<codes>(?:[A-Za-z]{1,9}\s*/{1,2}\s*)+[A-Za-z]{1,9})(?:\s*[-–]\s*\d{1,6})?"
     r"(?:\s+[A-Za-zÀ-ÿ]+\.?\s+\d{4})?(?:\s*\(\s*(?P<agency>[^()]{2,20}?)\s*\))?\.?$"
+)
+_SCHEME_URL = re.compile(r"\(?\s*https?://\S+\s*\)?", re.IGNORECASE)
+# A role word fused before the name: "FOCUS-Online-Experte Robin Tschöpe", "Journaliste
+# Awa Ba", "Chefredakteur Jan Koch", "Senior correspondent Kofi Mensah".
+_ROLE_BEFORE_NAME = re.compile(
+    r"^(?:[\w'’]+-)*(?:experte|expertin|expert|redakteur(?:in)?|chefredakteur(?:in)?|"
+    r"korrespondent(?:in)?|reporter(?:in)?|journalist(?:in)?|kolumnist(?:in)?|journaliste|"
+    r"chroniqueur|chroniqueuse|éditorialiste|(?:senior\s+|chief\s+)?correspondent|"
+    r"columnist|jornalista|colunista)\s+(?=(?-i:[A-ZÀ-Ý])[\w'’\-]+\s+(?-i:[A-ZÀ-Ý]))",
+    re.IGNORECASE,
 )
 _URL_PART = re.compile(r"\(?\s*(?:https?://)?www\.[^\s()]+\s*\)?")
 _CHUNK_SEPARATORS = re.compile(r"\s*(?:/|\(|\)|\s[-–—]\s|[-–—]\s|\s[-–—]|,|\|)\s*")
@@ -223,6 +247,11 @@ def parse_credit(
         credit.marked = True
         credit.agencies = _agencies_or_unknown(source.group("rest"))
         return credit
+    material = _MATERIAL_FROM.match(line)
+    if material:
+        credit.marked = True
+        credit.agencies = _agencies_or_unknown(material.group("rest"))
+        return credit
     with_agency = _WITH.match(line)
     if with_agency:
         rest = with_agency.group("rest")
@@ -250,6 +279,13 @@ def parse_credit(
         credit.marked = True
         body = body[marker.end():]
     body = _EDITING_TAIL.sub("", body)
+    # A web address after a name is the writer's own site ("Awa Ba - https://awaba.sn"),
+    # never a name; an outlet written as its bare host ("Par lesoleil.sn") stays.
+    body = _SCHEME_URL.sub("", body)
+    role_before = _ROLE_BEFORE_NAME.match(body)
+    if role_before:
+        credit.role = True
+        body = body[role_before.end():]
     body = _DATE_TAIL.sub("", body).strip(" -–—|,;:")
     body = _read_with_agency(body, credit)
     _read_chunks(body, credit, site)
@@ -312,11 +348,27 @@ def _read_chunks(body: str, credit: Credit, site: _Site) -> None:
         if outlet is not None:
             credit.agencies.append(outlet)
             continue
-        if _ROLE.match(chunk) or (chunk[0].islower() and not site.single_names):
+        # One lower-case word right after the marker of a byline element is a handle
+        # ("Submitted by rasos on …"); elsewhere lower case starts a role or prose.
+        handle = site.markup and credit.marked and position == 0 and " " not in chunk
+        if _ROLE.match(chunk) or (chunk[0].islower() and not site.single_names and not handle):
+            credit.role = True
+            continue
+        if site.single_names and credit.persons and _is_description(chunk):
+            # "Ana Ruiz, profesora de la universidad de Vigo": who the author is, in a field
+            # that holds names (a contributor's JSON-LD author), not prose
             credit.role = True
             continue
         for part in split_names(chunk):
             _read_name(part, credit, site)
+
+
+def _is_description(chunk: str) -> bool:
+    """Three words or more, some in lower case (not name particles): a phrase, not a name."""
+    words = chunk.split()
+    return len(words) >= 3 and any(
+        word[:1].islower() and word.lower() not in PARTICLES for word in words
+    )
 
 
 _SINGLE_NAME = re.compile(r"^[^\W\d_][^\W\d]{2,30}$")
@@ -332,6 +384,11 @@ def _read_name(part: str, credit: Credit, site: _Site) -> None:
         return
     if is_desk_account(part, site.name, site.host):
         credit.desk = True
+        return
+    if len(part.split()) == 1 and part[:1].isupper() and not credit.persons and (
+        credit.desk or credit.agencies
+    ):
+        credit.role = True  # a place after the outlet or agency: "nairanews.ng, Abuja"
         return
     name = strip_title(part)
     single = site.single_names or (site.markup and credit.marked)

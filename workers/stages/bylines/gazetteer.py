@@ -120,15 +120,7 @@ def lookup_agency(name: str) -> Agency | None:
 @cache
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(case-sensitive pattern for short acronyms, pattern over folded text for the rest)."""
-    acronyms: dict[str, str] = {}
-    others: dict[str, str] = {}
-    for agency in agencies():
-        for alias in (agency.short, *agency.aliases):
-            plain = _strip_accents(alias)
-            if _is_short_acronym(plain):
-                acronyms[plain] = agency.short
-            else:
-                others[fold(alias)] = agency.short
+    acronyms, others = _short_of_surface()
 
     def alternation(words: dict[str, str]) -> str:
         ordered = sorted(words, key=len, reverse=True)  # longest alias wins at one position
@@ -143,6 +135,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 @cache
 def _short_of_surface() -> tuple[dict[str, str], dict[str, str]]:
+    """Each alias's agency: short acronyms as written (accents off), the rest folded."""
     acronyms: dict[str, str] = {}
     others: dict[str, str] = {}
     for agency in agencies():

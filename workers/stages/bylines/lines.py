@@ -24,6 +24,8 @@ MAX_END_LINES = 8
 # Byline lines are short; a longer line is prose even when it starts with "Par".
 MAX_CREDIT_CHARS = 160
 MAX_SIGNATURE_CHARS = 70
+# A first line this short may be a kicker or standfirst with the byline under it.
+MAX_STANDFIRST_WORDS = 25
 
 _PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n\s*)")
 _DATELINE_PARENS = re.compile(
@@ -222,8 +224,20 @@ def scan_body(
     title_key = name_key(title) if title else None
 
     first_body_line = 0
+    # Past a short first line (a kicker, a standfirst), only a marked byline naming a person
+    # is still taken: "Blog Beitrag von …", "Par …" under the subtitle.
+    past_standfirst = False
     for position, line in enumerate(lines[:MAX_START_LINES]):
         content = normalise_space(line.text)
+        if past_standfirst:
+            credit = parse_credit(content, site_name=site_name, host=host)
+            if _is_start_credit(content, credit) and credit.marked and credit.persons:
+                removed.add((line.paragraph, line.index))
+                start_credits.append((content, credit))
+                break
+            if len(content.split()) > MAX_STANDFIRST_WORDS:
+                break
+            continue
         if (title_key and name_key(content) == title_key) or _DATE_ONLY.match(content):
             # a repeated headline or a bare date line: not a byline, kept, looked past
             first_body_line = position + 1
@@ -251,7 +265,10 @@ def scan_body(
                 removed.add((line.paragraph, line.index))
                 first_body_line = position + 1
                 continue
-        break
+            break
+        if len(content.split()) > MAX_STANDFIRST_WORDS:
+            break
+        past_standfirst = True
 
     for line in reversed(lines[max(first_body_line, 0):][-MAX_END_LINES:]):
         key = (line.paragraph, line.index)

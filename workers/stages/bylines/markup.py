@@ -55,6 +55,7 @@ THEME_SELECTORS = (
     ".entry-author", ".post-author", ".author-name", ".article-author", ".auteur",  # SPIP
     ".field--name-uid", ".field--name-field-auteur", ".field-name-field-auteur",  # Drupal
     ".field--name-field-author", ".createdby",  # Joomla
+    ".submitted",                    # Drupal's "Submitted by … on …"
     ".vcard .fn",
     ".author",
 )
@@ -79,7 +80,7 @@ _FOREIGN_CONTAINER = re.compile(
     r"related|sidebar|widget|comment|respond|jp-relatedposts|yarpp|crp_related|jeg_related|"
     r"td-related|similar|lire-?aussi|read-?more|recommend|popular|trending|breadcrumb|"
     r"more-news|other-posts|post-navigation|menu|newsletter|footer-widgets|author-list-box|"
-    r"teaser|next-post|prev-post|most-read|carousel|caption",
+    r"teaser|next-post|prev-post|most-read|carousel|caption|(?:^|\s)card(?:__|\s|$)",
     re.IGNORECASE,
 )
 _WRITTEN_BY_LABELS = frozenset(
@@ -413,14 +414,29 @@ def _row_bylines(headline: HtmlElement | None) -> list[MarkupByline]:
     return found
 
 
+_LABELLED_MAX_CHARS = 120
+
+
 def _labelled_bylines(scope: HtmlElement) -> list[MarkupByline]:
     """A byline label element followed by the name: "<h5>Autor:</h5> Peter Maahn"."""
     found: list[MarkupByline] = []
     for element in scope.iter():
-        if not isinstance(element.tag, str) or element.tag in _NOT_TEXT or len(element):
+        if not isinstance(element.tag, str) or element.tag in _NOT_TEXT:
             continue
-        label = normalise_space(element.text or "")
-        if not label or len(label) > 25 or not is_marker(label):
+        raw = element.text
+        if not raw or len(raw) > 80 or raw.isspace():  # most elements: no label, cheaply
+            continue
+        label = normalise_space(raw)
+        if not label or len(label) > 25 or not (
+            is_marker(label) or name_key(label) in _WRITTEN_BY_LABELS
+        ):
+            continue
+        if len(element):
+            # "<li>Von: <span><a>Awa Ba</a>, </span><span><a>Issa Sow</a></span></li>": the
+            # label opens the element that holds the names
+            names = _text(element, separate=True)[len(label):].strip(" ,:")
+            if names and len(names) <= _LABELLED_MAX_CHARS and not _is_foreign(element, scope):
+                found.append(MarkupByline("element", names))
             continue
         following = normalise_space(element.tail or "")
         if not following:

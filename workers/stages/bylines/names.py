@@ -52,7 +52,8 @@ NOT_NAME_WORDS = frozenset(
      "sponsored", "stories", "updated", "published", "views", "follow", "profile", "posts",
      "recherche", "research", "redaktion", "germany", "deutschland", "france",
      # determiners, pronouns and interface words of the other languages met: never in a name
-     "zum", "zur", "ihre", "ihr", "unsere", "unser", "deine", "dein", "meine", "mein", "dieser",
+     "zum", "zur", "im", "mit", "ihre", "ihr", "unsere", "unser", "deine", "dein", "meine", "mein",
+     "dieser",
      "diese", "dieses", "das", "dem", "alle", "mehr", "weitere", "zurück", "beitrag", "artikel",
      "nachricht", "las", "los", "más", "nuestra", "nuestro", "our", "your", "my", "this",
      "these", "details", "location", "deal", "copy", "link", "links", "search", "scholar",

@@ -98,6 +98,10 @@ def is_site_itself(name: str, site_name: str | None = None, host: str | None = N
     keys = site_keys(site_name, host)
     if not keys:
         return False
+    if _initials(name) in keys:
+        # The outlet's full name on the site named by its initials: "Deutsche Welle" on
+        # dw.com, "Agence Ivoirienne de Presse" on aip.ci, "Radio France Internationale" on rfi.fr
+        return True
     if _person_shaped(name):
         # "Helge Fahrnberger" on helge.at, "Wolfgang Michal" on wolfgangmichal.de: a person
         # (whose site it may be); "Rédaction Senego", "Dakar Matin" are the outlet
@@ -115,6 +119,18 @@ def is_site_itself(name: str, site_name: str | None = None, host: str | None = N
     # several words making up the site name: "Dakar Actu Infos" on dakaractu.com
     return any(len(words) >= i + n and "".join(words[i:i + n]) in keys
                for n in (2, 3) for i in range(len(words)))
+
+
+def _initials(name: str) -> str:
+    """The initials of a name of two or more capitalised words ("Deutsche Welle" → "dw"),
+    lower-case particles skipped; "" for anything else."""
+    words = [word for word in re.split(r"[\s\-]+", name.strip()) if word]
+    capitalised = [word for word in words if word[:1].isupper()]
+    if len(capitalised) < 2 or any(len(word) < 2 for word in capitalised):
+        return ""
+    if len(words) - len(capitalised) > 1 or not name_key(words[-1]).isalpha():
+        return ""
+    return name_key("".join(word[0] for word in capitalised))
 
 
 def _person_shaped(name: str) -> bool:

@@ -27,8 +27,19 @@ from workers.stages.clean.textnorm import count_words, normalise_line
 _READ_ALSO = re.compile(
     r"^\W*(a\s+)?(lire|lisez|voir)\s+(aussi|egalement|plus)|^\W*(read|see)\s+(also|more)\b|"
     r"^\W*also\s+read\b|^\W*related\s*(:|articles?|stories|news)|^\W*(leia|veja)\s+(tambem|mais)\b|"
-    r"^\W*saiba\s+mais\b|^\W*sur\s+le\s+meme\s+sujet\b|^\W*dans\s+la\s+meme\s+rubrique\b"
+    r"^\W*saiba\s+mais\b|^\W*sur\s+le\s+meme\s+sujet\b|^\W*dans\s+la\s+meme\s+rubrique\b|"
+    # the same heading in the other languages of the suites' pages
+    r"^\W*(lesen\s+sie\s+(auch|mehr)|auch\s+interessant|mehr\s+zum\s+thema|weitere\s+artikel|"
+    r"das\s+konnte\s+sie\s+auch\s+interessieren|lee\s+tambien|te\s+puede\s+interesar|"
+    r"leggi\s+anche|czytaj\s+(wiecej|takze|rowniez)|taip\s+pat\s+skaitykite)\W*$"
 )
+# Labels of the ads a page places between paragraphs.
+_AD_LABEL = re.compile(
+    r"^\W*(werbung(\s+uberspringen)?|anzeige|advertisement|publicite|publicidad|"
+    r"reklama|sponsored(\s+content)?|contenu\s+sponsorise)\W*$"
+)
+# A photo caption: a short line that ends crediting the picture ("… © Gemeinde Tristach").
+_CAPTION_CREDIT = re.compile(r"\s©\s*[^©]{2,60}$")
 _SHARE = re.compile(
     r"^\W*(partager|partagez|share|share this|partilhar|partilhe|imprimer|print|tweet|"
     r"whatsapp|facebook|twitter|linkedin|telegram|e-?mail|envoyer)"
@@ -51,6 +62,8 @@ def is_furniture_line(paragraph: Paragraph) -> bool:
     folded = fold(paragraph.text)
     words = len(folded.split())
     if _READ_ALSO.search(folded) or _TAG_LINE.search(folded) or _CAPTION.search(folded):
+        return True
+    if _AD_LABEL.search(folded) or (words <= 40 and _CAPTION_CREDIT.search(paragraph.text)):
         return True
     if words <= 8 and _SHARE.search(folded):
         return True
@@ -109,7 +122,38 @@ def _keep_prose(paragraphs: list[Paragraph], title: str | None) -> list[str]:
         if is_furniture_line(paragraph):
             continue
         kept.append(paragraph.text)
-    return kept
+    return _printed_once(kept)
+
+
+# A body whose repeated long paragraphs make up this share of its words is printed twice.
+_COPY_SHARE = 0.4
+_REPEAT_WORDS = 8
+_COPIED_BLOCK_WORDS = 60
+
+
+def _printed_once(paragraphs: list[str]) -> list[str]:
+    """The paragraphs of a body printed twice (a mobile and a desktop copy in one
+    container), each once; a body that only repeats a few lines (a recipe's steps, a
+    refrain) is left as it is."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    once: list[str] = []
+    repeated_words = 0
+    for paragraph in paragraphs:
+        words = count_words(paragraph)
+        if words >= _REPEAT_WORDS and paragraph in seen:
+            repeated_words += words
+            repeated.add(paragraph)
+            continue
+        seen.add(paragraph)
+        once.append(paragraph)
+    total = sum(count_words(paragraph) for paragraph in paragraphs)
+    # A copy repeats several different paragraphs, or a whole block of text; a line said
+    # again and again does not.
+    copied = repeated_words >= _COPY_SHARE * total and (
+        len(repeated) >= 2 or any(count_words(text) >= _COPIED_BLOCK_WORDS for text in repeated)
+    )
+    return once if copied else paragraphs
 
 
 def body_by_trafilatura(
@@ -133,8 +177,12 @@ def body_by_trafilatura(
     if body is None:
         return []
     paragraphs: list[Paragraph] = []
+    # Text can sit straight in the output's body, after a heading (its tail): it is a
+    # paragraph like the others (a page whose paragraphs are bare text between headings).
+    _emit(body.text or "", "p", paragraphs)
     for child in body:
         _output_blocks(child, paragraphs)
+        _emit(child.tail or "", "p", paragraphs)
     return _keep_prose(paragraphs, title)
 
 
@@ -146,14 +194,14 @@ def _output_blocks(element: object, out: list[Paragraph]) -> None:
     """The paragraphs of one element of trafilatura's output: a block holding blocks gives its
     own text, each inner block and the text between them, in order (a ``div`` holding a
     whole article, two list items among its paragraphs, keeps everything)."""
-    children = [child for child in element if getattr(child, "tag", None) in _OUTPUT_BLOCKS]  # type: ignore[attr-defined]
+    has_blocks = any(getattr(child, "tag", None) in _OUTPUT_BLOCKS for child in element)  # type: ignore[attr-defined]
     tag = str(getattr(element, "tag", ""))
-    if not children:
+    if not has_blocks:
         _emit(" ".join(element.itertext()), tag, out)  # type: ignore[attr-defined]
         return
     _emit(element.text or "", tag, out)  # type: ignore[attr-defined]
     for child in element:  # type: ignore[attr-defined]
-        if child in children:
+        if child.tag in _OUTPUT_BLOCKS:  # a list lookup per child was quadratic in long tables
             _output_blocks(child, out)
         else:
             _emit(" ".join(child.itertext()), tag, out)

@@ -167,6 +167,39 @@ def _htmldate(tree: HtmlElement, context: DateContext) -> datetime | None:
     return parse_machine_date(found, context.offset_hours) if found else None
 
 
+def _htmldate_choice(
+    tree: HtmlElement,
+    whole_page: Callable[[], HtmlElement] | None,
+    scripted: Callable[[], HtmlElement] | None,
+    context: DateContext,
+) -> tuple[str, datetime] | None:
+    """htmldate's date, when no other candidate is left, with the reading it came from.
+
+    It reads the page without its furniture first: a page whose only dates are in widgets
+    has none of its own. Where that reading finds a date, the article holds one, and
+    htmldate's reading of the whole page (its header, meta tags and scripts, which the cut
+    removed) is the better one. Where neither gives a day, the page without furniture but
+    with its scripts is read (dates only a data layer states).
+    """
+    latest = context.fetched_at + _CLOCK_SLACK
+
+    def day_known(value: datetime | None) -> datetime | None:
+        # January 1st is how htmldate writes a bare year: no day is known.
+        if value is None or value > latest or value.strftime("%m%d") == "0101":
+            return None
+        return value
+
+    in_article = _htmldate(tree, context)
+    if in_article is not None:
+        whole = day_known(_htmldate(whole_page(), context)) if whole_page else None
+        if whole is not None:
+            return "htmldate:page", whole
+        if day_known(in_article) is not None:
+            return "htmldate", in_article
+    scripts = day_known(_htmldate(scripted(), context)) if scripted else None
+    return ("htmldate:scripts", scripts) if scripts is not None else None
+
+
 def _consistent(value: datetime, url_date: datetime, names_day: bool) -> bool:
     """Within a day of the URL's date (time zones), or in its month when it names no day."""
     if names_day:
@@ -182,6 +215,7 @@ def choose_published_at(
     loose_selectors: tuple[str, ...] = (),
     headline: HtmlElement | None = None,
     scripted: Callable[[], HtmlElement] | None = None,
+    whole_page: Callable[[], HtmlElement] | None = None,
 ) -> Choice:
     """The publication date (tz-aware) among the page's date candidates.
 
@@ -240,14 +274,11 @@ def choose_published_at(
         if not note and all(value != seen for _, seen in plausible):
             plausible.append((origin, value))
     if not plausible:
-        for origin, source in (("htmldate", lambda: tree), ("htmldate:scripts", scripted)):
-            if source is None:
-                continue
-            fallback = _htmldate(source(), context)
-            # January 1st is how htmldate writes a bare year: no day is known.
-            if fallback is not None and fallback <= latest and fallback.strftime("%m%d") != "0101":
-                considered.append(Candidate(fallback.isoformat(), origin))
-                return Choice(fallback, origin, "no other candidate", tuple(considered))
+        fallback = _htmldate_choice(tree, whole_page, scripted, context)
+        if fallback is not None:
+            origin, value = fallback
+            considered.append(Candidate(value.isoformat(), origin))
+            return Choice(value, origin, "no other candidate", tuple(considered))
         if url_date is not None:
             considered.append(Candidate(url_date.isoformat(), "url"))
             return Choice(url_date, "url", "only the URL's month is known (the 1st stands in)",
@@ -255,6 +286,7 @@ def choose_published_at(
         return Choice(None, None, "no date found", tuple(considered))
 
     origin, value = plausible[0]
+    value = _in_local_offset(value, gathered)
     if url_date is None or origin == "url" or _consistent(value, url_date, names_day):
         reason = "most trusted evidence"
         if url_date is not None and origin != "url":
@@ -269,6 +301,18 @@ def choose_published_at(
         return Choice(url_date, "url", f"{origin} contradicts the URL's date", tuple(considered))
     reason = "most trusted evidence (the URL names only a month)"
     return Choice(value, origin, reason, tuple(considered))
+
+
+def _in_local_offset(value: datetime, gathered: list[Dated]) -> datetime:
+    """A UTC ``value`` written in the offset of another candidate for the same instant: pages
+    often give the time once in UTC (JSON-LD) and once in the newsroom's time (a meta tag),
+    and the day is the newsroom's (22:04 UTC on the 18th is the 19th in Vienna)."""
+    if value.utcoffset() != timedelta(0):
+        return value
+    for _, other, _ in gathered:
+        if other is not None and other == value and other.utcoffset() not in (None, timedelta(0)):
+            return other
+    return value
 
 
 def _on_url_day(value: datetime, url_date: datetime | None, names_day: bool) -> datetime:

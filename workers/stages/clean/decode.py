@@ -1,9 +1,17 @@
 """Bytes to text: pick the charset, refuse what is not HTML, repair what the charset broke.
 
 Order of trust: the charset the crawler settled on (``FetchedPage.encoding``), the HTTP
-``Content-Type`` header, the page's ``<meta charset>``, then detection (charset-normalizer).
-A declared charset that cannot decode the bytes is skipped rather than obeyed, and mojibake
-left by a charset that lied (UTF-8 bytes declared as Latin-1) is repaired with ftfy.
+``Content-Type`` header, the byte-order mark, the page's own declaration (``<meta charset>``,
+``http-equiv``, the XML declaration), then detection (charset-normalizer). A declared charset
+that cannot decode the bytes is skipped rather than obeyed. Two kinds of damage are repaired:
+a UTF-8 page with windows-1252 passages pasted into it (the old francophone CMS pages edited
+in a word processor) is untangled byte by byte, and mojibake left by a charset that lied
+(UTF-8 bytes declared as Latin-1) is repaired with ftfy.
+
+beautifulsoup4's ``bs4.dammit`` does the reading it was made for: the BOM and the page's own
+declaration (:meth:`EncodingDetector.find_declared_encoding` knows every form of it) and the
+untangling of mixed UTF-8 and windows-1252 (:meth:`UnicodeDammit.detwingle`). The page is
+still parsed once, by lxml (``document.py``): bs4 never builds a tree here.
 """
 
 from __future__ import annotations
@@ -12,13 +20,13 @@ import codecs
 import re
 import unicodedata
 
+from bs4.dammit import EncodingDetector, UnicodeDammit
 from charset_normalizer import from_bytes
 
 from workers.stages.clean.textnorm import looks_like_mojibake, repair
 from workers.stages.errors import StageFailed
 
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
 # Formats that crawlers receive under a text/html label but that are not pages.
 _BINARY_SIGNATURES: dict[bytes, str] = {
     b"%PDF-": "pdf_content",
@@ -51,13 +59,21 @@ def _usable(name: str | None) -> str | None:
         return None
 
 
-def _declared_charsets(body: bytes, encoding: str | None, headers: dict[str, str]) -> list[str]:
-    candidates: list[str | None] = [encoding]
-    header = headers.get("content-type", "")
-    found = _HEADER_CHARSET.search(header)
-    candidates.append(found.group(1) if found else None)
-    meta = _META_CHARSET.search(body[:_SNIFF_BYTES])
-    candidates.append(meta.group(1).decode("ascii", "ignore") if meta else None)
+def declared_charsets(
+    body: bytes, encoding: str | None = None, content_type: str | None = None
+) -> list[str]:
+    """The charsets ``body`` is declared in, most trusted first (Python codec names): the
+    crawler's choice, the ``Content-Type`` header's, the byte-order mark's, the page's own
+    declaration. Cheap (the first 4 KB are read); nothing is detected."""
+    header = _HEADER_CHARSET.search(content_type or "")
+    head = body[:_SNIFF_BYTES]
+    _, bom = EncodingDetector.strip_byte_order_mark(head)
+    candidates = [
+        encoding,
+        header.group(1) if header else None,
+        bom,
+        EncodingDetector.find_declared_encoding(head, is_html=True),
+    ]
     names: list[str] = []
     for candidate in candidates:
         name = _usable(candidate)
@@ -89,6 +105,15 @@ def _refuse_binary(body: bytes) -> None:
         )
 
 
+def _untangled_utf8(body: bytes) -> str | None:
+    """A UTF-8 page with windows-1252 passages in it, as UTF-8 throughout; None when the
+    bytes are something else (they still do not decode once the passages are converted)."""
+    try:
+        return UnicodeDammit.detwingle(body).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def decode_html(
     body: bytes, encoding: str | None = None, headers: dict[str, str] | None = None
 ) -> str:
@@ -97,17 +122,21 @@ def decode_html(
         raise StageFailed("clean", "empty_body", "the response had no content")
     _refuse_binary(body)
     text: str | None = None
+    declared: list[str] = []
     for bom, name in _BOMS:
         if body.startswith(bom):
             text = body.decode(name, errors="replace")
             break
     if text is None:
-        for name in _declared_charsets(body, encoding, headers or {}):
+        declared = declared_charsets(body, encoding, (headers or {}).get("content-type"))
+        for name in declared:
             try:
                 text = body.decode(name)
                 break
             except (UnicodeDecodeError, LookupError):
                 continue  # the declaration lies about these bytes; try the next clue
+    if text is None and declared and declared[0] == "utf-8":
+        text = _untangled_utf8(body)
     if text is None:
         best = from_bytes(body[:_DETECT_BYTES]).best()
         name = _usable(best.encoding if best else None) or "utf-8"

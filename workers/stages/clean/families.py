@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from lxml.html import HtmlElement
 
@@ -203,37 +204,52 @@ GENERIC = Family(
 # Class names that mark dates on article pages, but on teasers and widgets too.
 LOOSE_DATE_SELECTORS = (".published", ".date-publication", ".article-date", ".post-date", ".date")
 
-_TAGDIV_MARKER = re.compile(r"td-post-content|tdb_single_content|td_module_wrap|tagdiv", re.I)
-_JNEWS_MARKER = re.compile(r"jeg_post|jnews", re.I)
-_SPIP_MARKER = re.compile(r"spip\.php|class=\"[^\"]*\bspip_|squelettes", re.I)
-_DRUPAL_MARKER = re.compile(
-    r"data-drupal-|drupal-settings-json|/sites/default/files/|field--name-body", re.I
+
+@dataclass(frozen=True)
+class _Marker:
+    """A theme's marker in the raw HTML: any of ``literals`` (lower-case), or ``pattern``
+    (a regex on the lower-cased text), which only runs where its literal ``guard`` is."""
+
+    literals: tuple[str, ...]
+    pattern: str = ""
+    guard: str = ""
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+    @cached_property
+    def _case_insensitive(self) -> re.Pattern[str]:
+        alternatives = [re.escape(literal) for literal in self.literals]
+        return re.compile("|".join([*alternatives, *([self.pattern] if self.pattern else [])]),
+                          re.I)
+
+    def found(self, head: str, lowered: str | None) -> bool:
+        """Whether the marker is in ``head``, given ``lowered`` (its lower-cased text) or
+        None when lower-casing would change what matches (see ``_CASE_SPECIALS``)."""
+        if lowered is None:
+            return self._case_insensitive.search(head) is not None
+        if any(literal in lowered for literal in self.literals):
+            return True
+        return bool(self.pattern) and self.guard in lowered and bool(self._regex.search(lowered))
+
+
+_TAGDIV_MARKER = _Marker(("td-post-content", "tdb_single_content", "td_module_wrap", "tagdiv"))
+_JNEWS_MARKER = _Marker(("jeg_post", "jnews"))
+_SPIP_MARKER = _Marker(("spip.php", "squelettes"), pattern=r'class="[^"]*\bspip_', guard="spip_")
+_DRUPAL_MARKER = _Marker(
+    ("data-drupal-", "drupal-settings-json", "/sites/default/files/", "field--name-body")
 )
-_JOOMLA_MARKER = re.compile(r"/media/jui/|/media/system/js/|com_content|option=com_", re.I)
+_JOOMLA_MARKER = _Marker(("/media/jui/", "/media/system/js/", "com_content", "option=com_"))
+_WORDPRESS_MARKER = _Marker(("wp-content", "wp-includes", "entry-content"))
 _AMP_MARKER = re.compile(r"<html[^>]*\s(amp|⚡)[\s>=]", re.I)
-_WORDPRESS_MARKER = re.compile(r"wp-content|wp-includes|entry-content", re.I)
 
-
-# Case-insensitive scans of 200 KB are slow; a case-sensitive scan of the lower-cased text
-# gives the same answer for these all-ASCII, lower-case patterns, except on text holding one
-# of the few characters that lower-case to ASCII, change their word-ness or that the regex
-# engine equates with an ASCII letter (İ ı ſ K), where the original scan is kept.
+# Case-insensitive regex scans of 200 KB are slow, and so are alternations, which the regex
+# engine tries at every position: markers are looked for as literals, with ``in``, in the
+# lower-cased text. That gives the case-insensitive answer except on text holding one of
+# the few characters that lower-case to ASCII, change their word-ness or that the regex
+# engine equates with an ASCII letter (İ ı ſ K), where the case-insensitive scan is kept.
 _CASE_SPECIALS = ("\u0130", "\u0131", "\u017f", "\u212a")
-_LOWERED = {
-    marker: re.compile(marker.pattern)
-    for marker in (
-        _TAGDIV_MARKER, _JNEWS_MARKER, _SPIP_MARKER, _DRUPAL_MARKER, _JOOMLA_MARKER,
-        _WORDPRESS_MARKER,
-    )
-}
-if not all(marker.pattern.isascii() and marker.pattern.islower() for marker in _LOWERED):
-    raise ValueError("family markers must be ASCII and lower-case for the lower-cased scan")
-
-
-def _marked(marker: re.Pattern[str], head: str, lowered: str | None) -> bool:
-    if lowered is None:
-        return marker.search(head) is not None
-    return _LOWERED[marker].search(lowered) is not None
 
 
 def detect_family(html: str, tree: HtmlElement, metadata: PageMetadata) -> Family:
@@ -243,17 +259,17 @@ def detect_family(html: str, tree: HtmlElement, metadata: PageMetadata) -> Famil
     if _AMP_MARKER.search(head[:2000]) or tree.get("amp") is not None or tree.get("⚡") is not None:
         return AMP
     lowered = None if any(char in head for char in _CASE_SPECIALS) else head.lower()
-    if "spip" in generator or _marked(_SPIP_MARKER, head, lowered):
+    if "spip" in generator or _SPIP_MARKER.found(head, lowered):
         return SPIP
-    if "drupal" in generator or _marked(_DRUPAL_MARKER, head, lowered):
+    if "drupal" in generator or _DRUPAL_MARKER.found(head, lowered):
         return DRUPAL
-    if "joomla" in generator or (_marked(_JOOMLA_MARKER, head, lowered) and "item-page" in head):
+    if "joomla" in generator or (_JOOMLA_MARKER.found(head, lowered) and "item-page" in head):
         return JOOMLA
-    if "newspaper" in generator or _marked(_TAGDIV_MARKER, head, lowered):
+    if "newspaper" in generator or _TAGDIV_MARKER.found(head, lowered):
         return TAGDIV
-    if "jnews" in generator or _marked(_JNEWS_MARKER, head, lowered):
+    if "jnews" in generator or _JNEWS_MARKER.found(head, lowered):
         return JNEWS
-    if "wordpress" in generator or _marked(_WORDPRESS_MARKER, head, lowered):
+    if "wordpress" in generator or _WORDPRESS_MARKER.found(head, lowered):
         return WORDPRESS
     if _is_table_layout(tree):
         return OLD_PHP_TABLES

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
+from weakref import WeakKeyDictionary
 
+import cssselect
 import lxml.html
 from lxml import etree
 from lxml.cssselect import CSSSelector
@@ -15,6 +18,10 @@ from workers.stages.errors import StageFailed
 # No huge_tree: libxml2 then stops nesting at depth 256 instead of building a tree that
 # recursive code (ours or a library's) could not walk. Comments and PIs are never content.
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
+# Control characters XML cannot hold: the parser keeps them in the tree, and trafilatura's
+# copy of the article into its XML output then fails, leaving no body at all (a bell
+# character pasted from a word processor loses a whole page). Never content: removed.
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def parse_html(text: str) -> HtmlElement:
@@ -22,6 +29,7 @@ def parse_html(text: str) -> HtmlElement:
     # lxml refuses str input that carries an XML encoding declaration.
     if text.lstrip().startswith("<?xml"):
         text = text.split("?>", 1)[-1]
+    text = _NOT_XML_CHARS.sub("", text)
     try:
         tree = lxml.html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
@@ -46,8 +54,79 @@ def selector_error(selector: str) -> str | None:
     return None
 
 
+# What an element must carry to match, per alternative of a selector group: its class names
+# and its ids. "Must" means outside :not(), :has(), :is() and :where(), which may match
+# without them.
+_Needs = tuple[frozenset[str], frozenset[str]]
+
+
+def _collect_needs(node: Any, classes: set[str], ids: set[str]) -> None:
+    if isinstance(node, cssselect.parser.Class):
+        classes.add(node.class_name)
+    elif isinstance(node, cssselect.parser.Hash):
+        ids.add(node.id)
+    elif isinstance(node, cssselect.parser.CombinedSelector):
+        _collect_needs(node.subselector, classes, ids)
+    if not isinstance(node, cssselect.parser.Element):
+        _collect_needs(getattr(node, "selector", None), classes, ids)
+
+
+@lru_cache(maxsize=1024)
+def _needs(selector: str) -> tuple[_Needs, ...] | None:
+    """Each alternative's needs, or None when some alternative needs nothing (or the selector
+    does not parse): the selector then always runs."""
+    try:
+        alternatives = cssselect.parse(selector)
+    except Exception:  # cssselect raises several unrelated types for bad selectors
+        return None
+    needs = []
+    for alternative in alternatives:
+        classes: set[str] = set()
+        ids: set[str] = set()
+        _collect_needs(alternative.parsed_tree, classes, ids)
+        if not classes and not ids:
+            return None
+        needs.append((frozenset(classes), frozenset(ids)))
+    return tuple(needs)
+
+
+# Whitespace as XPath's normalize-space() sees it, which the compiled selectors split on.
+_CLASS_SEPARATORS = re.compile("[ \t\r\n]+")
+# The class names and ids of each document still in use, keyed by its root element. Steps
+# only remove elements from a tree, never add any, so the names read once stay a superset.
+_NAMES: WeakKeyDictionary[HtmlElement, _Needs] = WeakKeyDictionary()
+# Plain strings: lxml's default "smart" strings, which know their element, cost several times more.
+_CLASS_VALUES = etree.XPath("//@class", smart_strings=False)
+_ID_VALUES = etree.XPath("//@id", smart_strings=False)
+
+
+def _names_in(root: HtmlElement) -> _Needs:
+    top = root.getroottree().getroot()
+    names = _NAMES.get(top)
+    if names is None:
+        values = " ".join(_CLASS_VALUES(top))
+        classes = frozenset(_CLASS_SEPARATORS.split(values)) - {""}
+        names = (classes, frozenset(_ID_VALUES(top)))
+        _NAMES[top] = names
+    return names
+
+
+def cannot_match(root: HtmlElement, selector: str) -> bool:
+    """True when no alternative of ``selector`` can match in ``root``'s document because a
+    class or id it needs is on no element: most selectors of the family and theme tables
+    name classes that a page of another theme does not have, and a set look-up is cheaper
+    than a walk of the tree."""
+    needs = _needs(selector)
+    if needs is None:
+        return False
+    classes, ids = _names_in(root)
+    return not any(need_classes <= classes and need_ids <= ids for need_classes, need_ids in needs)
+
+
 def select(root: HtmlElement, selector: str) -> list[HtmlElement]:
     """Elements matching a CSS selector; an invalid selector matches nothing."""
+    if cannot_match(root, selector):
+        return []
     try:
         found = _compiled(selector)(root)
     except Exception:  # cssselect raises several unrelated types for bad selectors

@@ -131,8 +131,34 @@ def count_media(regions: list[HtmlElement]) -> tuple[int, int]:
             for frame in region.iter("iframe", "amp-iframe")
             if _VIDEO_HOSTS.search(frame.get("src") or "")
         )
-        images += sum(1 for _ in region.iter("img", "amp-img"))
+        images += sum(1 for image in region.iter("img", "amp-img") if _is_picture(image))
     return videos, images
+
+
+_IMAGE_SOURCES = ("data-src", "data-lazy-src", "data-original", "src")
+_DECORATION = re.compile(r"\.(svg|gif)(\?|$)|^data:", re.IGNORECASE)
+_THUMBNAIL_SIZE = re.compile(r"[-_/](\d{2,3})x(\d{2,3})[-_./]|_(\d{2})\.\w+$")
+_PAGE_LINK = re.compile(r"\.(jpe?g|png|webp|avif)(\?|$)|^#", re.IGNORECASE)
+_SMALLEST_PICTURE = 100
+
+
+def _is_picture(image: HtmlElement) -> bool:
+    """Whether an image is a picture a gallery would show, not the page's furniture: icons,
+    spacers and SVG or GIF decoration, avatars and thumbnails (at most 100 pixels, declared
+    or named in the file), and teasers (an image that links to another page: a gallery's
+    pictures link to nothing or to the picture itself)."""
+    source = next((image.get(name) for name in _IMAGE_SOURCES if image.get(name)), "")
+    if not source or _DECORATION.search(source):
+        return False
+    for dimension in ("width", "height"):
+        declared = (image.get(dimension) or "").strip().removesuffix("px")
+        if declared.isdigit() and int(declared) <= _SMALLEST_PICTURE:
+            return False
+    size = _THUMBNAIL_SIZE.search(source)
+    if size and all(int(n) <= _SMALLEST_PICTURE for n in size.groups() if n):
+        return False
+    link = next((a for a in image.iterancestors("a")), None)
+    return link is None or _PAGE_LINK.search(link.get("href") or "#") is not None
 
 
 def reject_by_body(text: str, media: tuple[int, int], address: str) -> None:

@@ -7,8 +7,9 @@ package never imports the crawler (imports run down the data path only).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class SelectorsLike(Protocol):
@@ -41,11 +42,24 @@ class SiteRules:
 
     @classmethod
     def from_selectors(
-        cls, selectors: SelectorsLike | None, *, utc_offset_hours: float = 0.0
+        cls,
+        selectors: SelectorsLike | Mapping[str, Any] | None,
+        *,
+        utc_offset_hours: float = 0.0,
     ) -> SiteRules:
-        """Rules from a registry ``Selectors`` entry (or none: only the time offset)."""
+        """The one way to build an outlet's rules: from its registry ``Selectors`` entry, or
+        their dict form as the ``sources`` table holds them (or none: only the time offset)."""
         if selectors is None:
             return cls(utc_offset_hours=utc_offset_hours)
+        if isinstance(selectors, Mapping):
+            return cls(
+                body=selectors.get("body"),
+                title=selectors.get("title"),
+                date=selectors.get("date"),
+                byline=selectors.get("byline"),
+                drop=tuple(str(item) for item in selectors.get("drop") or ()),
+                utc_offset_hours=utc_offset_hours,
+            )
         return cls(
             body=selectors.body,
             title=selectors.title,

@@ -8,7 +8,7 @@ Signature, source and dateline lines stay in the text for the byline stage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -23,7 +23,7 @@ from workers.stages.clean.body import (
 from workers.stages.clean.boilerplate import strip_furniture
 from workers.stages.clean.dates import DateContext, choose_published_at
 from workers.stages.clean.document import Document, parse_document
-from workers.stages.clean.evidence import Choice
+from workers.stages.clean.evidence import Candidate, Choice
 from workers.stages.clean.families import GENERIC, LOOSE_DATE_SELECTORS, Family
 from workers.stages.clean.htmltree import select_first
 from workers.stages.clean.language import detect_language
@@ -34,6 +34,7 @@ from workers.stages.clean.nonarticle import (
     reject_by_description,
 )
 from workers.stages.clean.rules import SiteRules
+from workers.stages.clean.standfirst import find_standfirst
 from workers.stages.clean.textnorm import join_paragraphs
 from workers.stages.clean.title import choose_title
 from workers.stages.page import FetchedPage
@@ -116,7 +117,7 @@ def clean_page(
 
     date_choice = choose_published_at(
         tree, metadata, family.date + GENERIC.date, context, LOOSE_DATE_SELECTORS, headline,
-        scripted,
+        scripted, lambda: document.tree,
     )
     published_at = date_choice.value
 
@@ -131,6 +132,14 @@ def clean_page(
         else general_body(tree, document.working_tree, address, title, fast=bool(containers))
     )
     body = choose_body(from_containers, from_trafilatura, container_origin, extractor)
+    lead = find_standfirst(tree, metadata, body.value)
+    if lead is not None:
+        body = replace(
+            body,
+            value=[lead, *body.value],
+            reason=body.reason + "; the standfirst the page's description names put first",
+            candidates=(*body.candidates, Candidate(lead, "standfirst")),
+        )
     text = join_paragraphs(body.value)
     from_container = body.origin is not None and not body.origin.startswith("trafilatura")
     reject_by_body(text, media_of["container" if from_container else "article"], address)

@@ -310,7 +310,10 @@ return 0
 
 
 class IndexLayoutError(RuntimeError):
-    """The Redis index was written in another layout: ``kibaru dedup rebuild`` converts it."""
+    """The Redis index was written in another layout: ``kibaru dedup rebuild`` converts it.
+
+    An operator's error, not a page's: the pipeline lets it through, a task retries (a rebuild
+    may be under way), the crawl and the commands stop with its one-line message."""
 
 
 def _pack_original(original: Original) -> bytes:
@@ -391,10 +394,34 @@ class RedisIndex:
             if _LAYOUT_ERROR not in str(exc):
                 raise
             found = str(exc).split(_LAYOUT_ERROR, 1)[1].strip()
-            raise IndexLayoutError(
-                f"the dedup index in Redis under {self.prefix!r} is {found}; this version reads "
-                f"layout {LAYOUT_VERSION}: stop the workers and run `kibaru dedup rebuild`"
-            ) from exc
+            raise IndexLayoutError(self._layout_message(found)) from exc
+
+    def check_layout(self) -> None:
+        """Raise :class:`IndexLayoutError` (one line: what to run) when the index in Redis is
+        of another layout; an empty index passes (the first story creates it in this one).
+
+        Called when a process opens its deduplicator, so that an index left by an earlier
+        version stops the process with an operator's error before any page is taken, rather
+        than failing page after page."""
+        pipe = self.client.pipeline()
+        pipe.hget(self.prefix + "layout", "version")
+        pipe.exists(self.prefix + "seq")
+        version, seq = pipe.execute()
+        if version is None and not seq:
+            return
+        if version is None:
+            found = "an index of layout 1 (before the band hashes grew with the index)"
+        elif int(version) != LAYOUT_VERSION:
+            found = f"an index of layout {int(version)}"
+        else:
+            return
+        raise IndexLayoutError(self._layout_message(found))
+
+    def _layout_message(self, found: str) -> str:
+        return (
+            f"the dedup index in Redis under {self.prefix!r} is {found}; this version reads "
+            f"layout {LAYOUT_VERSION}: stop the workers and run `kibaru dedup rebuild`"
+        )
 
     # -- the one operation workers use -----------------------------------------------------
     def place(

@@ -4,9 +4,8 @@ Usage (``workers.pipeline``)::
 
     dedup = open_dedup(settings, store)      # Redis index if settings.effective_redis_url,
                                              # else the database index
-    decision = dedup.assign(record)          # record: id, canonical_url, text, title,
-                                             #   published_at (ISO string or None), source
-    ... upsert_article(session, record | decision fields) ...
+    decision = dedup.assign(record)          # record: storage.record.ArticleRecord
+    ... save_processed(store, record.placed(decision fields).columns() | signature) ...
     dedup.commit(article_id, decision)
 
 :meth:`Deduplicator.assign` fingerprints the body and places the story in the shared index
@@ -26,15 +25,14 @@ at an id that has no row. ``rebuild`` drops such entries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from kibaru.settings import Settings
 from storage.db import Store
+from storage.record import ArticleRecord
 from workers.stages.dedup.database_index import DatabaseIndex
 from workers.stages.dedup.decide import Rules
-from workers.stages.dedup.entry import Features, band_keys, parse_published
+from workers.stages.dedup.entry import Features, band_keys
 from workers.stages.dedup.fingerprint import analyse, to_signature_bytes
 from workers.stages.dedup.index import DedupIndex, Story
 from workers.stages.dedup.redis_index import RedisBackend, RedisIndex
@@ -66,21 +64,12 @@ class Deduplicator:
     def backend(self) -> str:
         return self.index.name
 
-    def assign(self, record: Mapping[str, Any]) -> DedupDecision:
+    def assign(self, record: ArticleRecord) -> DedupDecision:
         """Decide (and index) the cluster of ``record``; see the module docstring."""
-        article_id = str(record["id"])
-        fp, digest = analyse(str(record.get("text") or ""))
-        published = parse_published(record.get("published_at"))
+        fp, digest = analyse(record.text)
         signature = to_signature_bytes(fp)
-        row = dict(record)
-        row.update(
-            id=article_id,
-            content_hash=digest,
-            signature=signature,
-            published_at=published,
-            fetched_at=parse_published(record.get("fetched_at")),
-        )
-        story = Story(article_id, Features.of(fp, published), band_keys(fp), row)
+        row = {**record.columns(), "content_hash": digest, "signature": signature}
+        story = Story(record.id, Features.of(fp, record.published_at), band_keys(fp), row)
         placement = self.index.place(story, self.rules)
         return DedupDecision(digest, signature, placement.cluster_id, placement.duplicate_of)
 
@@ -96,9 +85,17 @@ class Deduplicator:
         self.index.close()
 
 
-def open_dedup(settings: Settings, store: Store) -> Deduplicator:
-    """The Deduplicator for these settings: Redis index when Redis is configured."""
+def open_dedup(settings: Settings, store: Store, *, for_rebuild: bool = False) -> Deduplicator:
+    """The Deduplicator for these settings: Redis index when Redis is configured. Raises
+    :class:`~workers.stages.dedup.redis_index.IndexLayoutError` for an index of an earlier
+    layout, unless it is opened ``for_rebuild`` (``kibaru dedup rebuild`` converts it)."""
     rules = Rules.for_days(settings.dedup_window_days)
     redis_url = settings.effective_redis_url
     redis_index = RedisIndex.from_url(redis_url) if redis_url else None
+    if redis_index is not None and not for_rebuild:
+        try:
+            redis_index.check_layout()
+        except BaseException:
+            redis_index.close()
+            raise
     return Deduplicator(store, rules, redis_index)

@@ -1,6 +1,6 @@
 """The Celery application, configured from the settings object.
 
-``celery -A workers.app worker`` and ``kibaru worker`` use the module-level :data:`app`,
+``celery -A workers.queue.app worker`` and ``kibaru worker`` use the module-level :data:`app`,
 configured from the environment when this module is imported (the Celery app is an edge of the
 program, like the CLI). A client that holds other settings (CLI overrides, tests) calls
 :func:`configure` before sending tasks.
@@ -33,6 +33,7 @@ CRAWL_QUEUE = "crawl"
 PROCESS_TASK = "kibaru.process_page"
 PROCESS_BATCH_TASK = "kibaru.process_pages"
 CRAWL_TASK = "kibaru.crawl"
+COVERAGE_TASK = "kibaru.coverage"
 
 # Broker-less default so that importing the app never fails; `kibaru worker` refuses to run
 # without KIBARU_BROKER_URL.
@@ -81,6 +82,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             PROCESS_TASK: {"queue": PROCESS_QUEUE},
             PROCESS_BATCH_TASK: {"queue": PROCESS_QUEUE},
             CRAWL_TASK: {"queue": CRAWL_QUEUE},
+            COVERAGE_TASK: {"queue": CRAWL_QUEUE},
         },
         "task_publish_retry": True,
         "task_publish_retry_policy": {
@@ -111,5 +113,5 @@ def settings_of(celery_app: Celery) -> Settings:
     return Settings(**celery_app.conf["kibaru_settings"])
 
 
-app = Celery("kibaru", include=["workers.tasks"])
+app = Celery("kibaru", include=["workers.queue.tasks"])
 configure(load_settings(), app)

@@ -14,10 +14,13 @@ died, leaves the same rows.
 * :func:`process_page_task` (one page id) and :func:`process_pages_task` (a list of them) —
   run :func:`workers.stored_pages.process_stored_page`; transient errors (database or Redis
   unreachable) are retried with exponential backoff and full jitter, up to
-  ``task_max_retries``; permanent stage errors are recorded by the pipeline as failed pages,
-  never retried here.
+  ``task_max_retries``, and so are operator errors (a dedup index of an earlier layout),
+  logged at ERROR with their one-line message; permanent stage errors are recorded by the
+  pipeline as failed pages, never retried here.
+* :func:`coverage_task` — the daily coverage check (:mod:`workers.coverage_job`), on the
+  ``crawl`` queue.
 * :func:`crawl_task` — one crawl in a fresh subprocess (Twisted's reactor cannot restart
-  inside a worker), under a per-source Redis lock with expiry; see :mod:`workers.crawl_job`.
+  inside a worker), under a per-source Redis lock with expiry; see :mod:`workers.queue.crawl_job`.
 """
 
 from __future__ import annotations
@@ -35,17 +38,26 @@ from sqlalchemy import Row
 from kibaru.settings import Settings
 from storage.models import Page
 from storage.repository import mark_page, record_failure
-from workers.app import CRAWL_TASK, PROCESS_BATCH_TASK, PROCESS_TASK, app, settings_of
-from workers.context import reset_worker_context, worker_context
-from workers.crawl_job import CrawlRequest, run_crawl_job
 from workers.page_rows import load_stored_pages
-from workers.pipeline import TRANSIENT_ERRORS, bug_failure
+from workers.pipeline import OPERATOR_ERRORS, TRANSIENT_ERRORS, bug_failure
+from workers.queue.app import (
+    COVERAGE_TASK,
+    CRAWL_TASK,
+    PROCESS_BATCH_TASK,
+    PROCESS_TASK,
+    app,
+    settings_of,
+)
+from workers.queue.context import reset_worker_context, worker_context
+from workers.queue.crawl_job import CrawlRequest, run_crawl_job
 from workers.stored_pages import process_stored_page
 
 log = logging.getLogger(__name__)
 
 # Attempts over the soft time limit before a page is recorded as failed ("time_limit").
 TIME_LIMIT_RETRIES = 2
+# The failure reason of pages given up on an operator's error (see workers.pipeline).
+OPERATOR_REASON = "operator_error"
 
 _settings_cache: dict[int, Settings] = {}
 
@@ -185,6 +197,14 @@ def _process_in_order(page_ids: list[int], retries_of_first: int, retry: RetryPa
             _retry_unless_spent(rest, retries, settings, exc, settings.task_max_retries, retry)
             _give_up(rest, settings, exc, "retries_exhausted")
             raise
+        except OPERATOR_ERRORS as exc:
+            # The operator must act (the message says what to run), and may be doing so (a
+            # rebuild under way): the pages are not at fault. They stay pending and are retried
+            # like a transient error; only once the retries are spent are they recorded.
+            log.error("page %s: %s", page_id, exc)
+            _retry_unless_spent(rest, retries, settings, exc, settings.task_max_retries, retry)
+            _give_up(rest, settings, exc, OPERATOR_REASON, str(exc))
+            raise
         except Exception as exc:
             # A bug outside the stages (reading the stored page, recording its outcome): this
             # page is recorded with the traceback, and the rest of the batch goes on.
@@ -236,3 +256,19 @@ def crawl_task(
         sources_file=sources_file,
     )
     return run_crawl_job(request, task_settings())
+
+
+@app.task(name=COVERAGE_TASK, acks_late=False)
+def coverage_task() -> dict[str, Any]:
+    """Compare every source's coverage with its trailing median, flag drops, alert the new
+    flags; return what it found."""
+    from storage.db import open_store
+    from workers.coverage_job import check_coverage
+
+    settings = task_settings()
+    store = open_store(settings.database_url)
+    try:
+        check = check_coverage(settings, store)
+    finally:
+        store.dispose()
+    return {"opened": check.opened, "open": check.open, "alerts_sent": check.alerts_sent}

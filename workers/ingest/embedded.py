@@ -16,9 +16,9 @@ from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
 
 from storage.db import Store
+from storage.record import ArticleRecord
 from storage.runs import Progress, outcome_counts, page_state_counts
 from workers.extract import SourceInfo, extract_record
 from workers.page_rows import save_fetched_page
@@ -43,7 +43,7 @@ def _warm_up() -> None:
 class Extraction:
     """A page's extraction under way: its future, and which child it was handed to."""
 
-    future: Future[dict[str, Any]]
+    future: Future[ArticleRecord]
     generation: int
 
     def done(self) -> bool:
@@ -69,7 +69,7 @@ class ExtractionProcess:
 
     def record(
         self, extraction: Extraction, page: FetchedPage, source: SourceInfo | None
-    ) -> dict[str, Any]:
+    ) -> ArticleRecord:
         """The page's record, or what extract_record raised on it. When the child died (a
         page that crashed a parser's C code, the OOM killer), the pages it held are handed
         to its replacement once more; a second death is the page's own failure (raised as
@@ -131,7 +131,7 @@ class EmbeddedIngestor:
     def _finish_next(self) -> None:
         waiting = self.waiting.popleft()
 
-        def extracted(page: FetchedPage, source: SourceInfo | None) -> dict[str, Any]:
+        def extracted(page: FetchedPage, source: SourceInfo | None) -> ArticleRecord:
             return self.extractor.record(waiting.extraction, page, source)
 
         outcome = process_page(

@@ -2,12 +2,12 @@
 
 ``submit`` stores the raw page (compressed, under the run's id) and queues its id; the ids go to
 the workers in batches of ``KIBARU_PROCESS_BATCH``, one task per batch (see
-:func:`workers.tasks.process_pages_task`). A batch is sent when it is full, when its oldest page
-has waited ``FLUSH_SECONDS`` (checked at each page and by the crawl's timer, ``flush_due``),
-and by ``finish``. Progress is read from the pages table (see :mod:`storage.runs`): a page is
-``pending`` until a task records its outcome, so the count of pending pages of the run is exact
-whatever happens to workers or to Redis in the meantime, and a page processed twice is counted
-once.
+:func:`workers.queue.tasks.process_pages_task`). A batch is sent when it is full, when its
+oldest page has waited ``FLUSH_SECONDS`` (checked at each page and by the crawl's timer,
+``flush_due``), and by ``finish``. Progress is read from the pages table (see
+:mod:`storage.runs`): a page is ``pending`` until a task records its outcome, so the count of
+pending pages of the run is exact whatever happens to workers or to Redis in the meantime, and a
+page processed twice is counted once.
 
 A message can still be lost outright (a Redis restarted without persistence, a worker killed
 before Redis recorded the delivery). ``finish`` therefore sends the tasks of pages that have
@@ -42,9 +42,9 @@ from storage.runs import (
     pending_among,
     pending_page_ids,
 )
-from workers.app import PROCESS_BATCH_TASK, PROCESS_QUEUE, PROCESS_TASK, configure
-from workers.ingest_errors import IngestError
+from workers.ingest.errors import IngestError
 from workers.page_rows import save_fetched_page
+from workers.queue.app import PROCESS_BATCH_TASK, PROCESS_QUEUE, PROCESS_TASK, configure
 from workers.stages.page import FetchedPage
 
 log = logging.getLogger(__name__)

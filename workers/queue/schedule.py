@@ -1,4 +1,5 @@
-"""The beat schedule: one periodic crawl task per source, from its ``schedule`` cron.
+"""The beat schedule: one periodic crawl task per source, from its ``schedule`` cron, and
+the daily coverage check (:data:`COVERAGE_SCHEDULE`).
 
 The CLI reads the registry and passes a plain list of ``(source_id, cron or None)`` down here
 (workers do not import the crawler). Sources without a schedule get ``default_schedule``.
@@ -9,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from workers.app import CRAWL_QUEUE, CRAWL_TASK
-from workers.cron import ScheduleError, parse_cron
+from workers.queue.app import COVERAGE_TASK, CRAWL_QUEUE, CRAWL_TASK
+from workers.queue.cron import ScheduleError, parse_cron
 
 __all__ = ["ScheduleError", "beat_schedule", "parse_cron"]
+
+# The coverage check, once a day after the night's crawls (UTC).
+COVERAGE_SCHEDULE = "30 6 * * *"
 
 
 def beat_schedule(
@@ -51,3 +55,15 @@ def beat_schedule(
             "options": {"queue": CRAWL_QUEUE},
         }
     return entries
+
+
+def coverage_entry() -> dict[str, dict[str, Any]]:
+    """The beat entry ``coverage``: the daily coverage check (``kibaru coverage``), sent to
+    the crawl queue at :data:`COVERAGE_SCHEDULE`."""
+    return {
+        "coverage": {
+            "task": COVERAGE_TASK,
+            "schedule": parse_cron(COVERAGE_SCHEDULE, where="the coverage check"),
+            "options": {"queue": CRAWL_QUEUE},
+        }
+    }

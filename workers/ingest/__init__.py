@@ -17,6 +17,7 @@ from typing import Protocol
 from kibaru.settings import Settings
 from storage.db import Store
 from storage.runs import Progress
+from workers.ingest.errors import IngestError
 from workers.stages.page import FetchedPage
 
 
@@ -38,19 +39,25 @@ class Ingestor(Protocol):
 
 
 def open_ingestor(settings: Settings, store: Store, run_id: int | None) -> Ingestor:
-    """The embedded ingestor, or the broker one when ``settings.broker_url`` is set (raises
-    :class:`workers.ingest_errors.IngestError` when its broker does not answer).
+    """The embedded ingestor, or the broker one when ``settings.broker_url`` is set. Raises
+    :class:`workers.ingest.errors.IngestError` when the broker does not answer, or when the
+    embedded one's dedup index in Redis is of an earlier layout.
 
     Each is imported only when chosen: a crawl that hands its pages to workers never loads
     the stages (trafilatura, datasketch and scipy take most of a second to import).
     """
     if settings.broker_url:
-        from workers.distributed import BrokerIngestor
+        from workers.ingest.broker import BrokerIngestor
 
         ingestor = BrokerIngestor(settings, store, run_id)
         ingestor.ensure_broker()
         return ingestor
-    from workers.embedded import EmbeddedIngestor
+    from workers.ingest.embedded import EmbeddedIngestor
+    from workers.stages.dedup.redis_index import IndexLayoutError
     from workers.stages.dedup.service import open_dedup
 
-    return EmbeddedIngestor(store, open_dedup(settings, store), run_id)
+    try:
+        dedup = open_dedup(settings, store)
+    except IndexLayoutError as exc:  # the operator's to fix, before anything is fetched
+        raise IngestError(str(exc)) from exc
+    return EmbeddedIngestor(store, dedup, run_id)

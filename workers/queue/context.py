@@ -36,7 +36,7 @@ def worker_context(settings: Settings) -> WorkerContext:
     if _current is not None and _current.pid == os.getpid() and _current.settings == settings:
         return _current
     # No pre-ping: a connection that died with its server fails the task's first statement,
-    # which the task retries after dropping the pool (see workers.tasks); a ping would cost a
+    # which the task retries after dropping the pool (see workers.queue.tasks); a ping would cost a
     # round trip on every session of every page.
     store = open_store(settings.database_url, pre_ping=False)
     try:
