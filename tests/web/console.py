@@ -125,20 +125,35 @@ def browser() -> Any:
 def follow(driver: Any, action: Any, timeout: float = 60) -> None:
     """Run ``action`` (a click or submit that navigates) and wait until the next page has
     loaded: chromedriver may return from a form submit before the response arrives, and a
-    look-up on the old page then fails under load."""
+    look-up on the old page then fails under load.
+
+    The new page is told apart by its root element's WebDriver id, looked up afresh on each
+    poll. Asking the old element whether it went stale is racy: mid-navigation chromedriver
+    can answer "Node with given id does not belong to the document" (an unknown error, not a
+    stale reference), so any WebDriver error while polling just means "not loaded yet".
+    """
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    old_page = driver.find_element(By.TAG_NAME, "html")
+    old_id = driver.find_element(By.TAG_NAME, "html").id
     action()
-    waiting = WebDriverWait(driver, timeout)
-    waiting.until(expected_conditions.staleness_of(old_page))
-    waiting.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def loaded() -> bool:
+        try:
+            root = driver.find_element(By.TAG_NAME, "html")
+            ready = driver.execute_script("return document.readyState")
+            return bool(root.id != old_id and ready == "complete")
+        except WebDriverException:
+            return False
+
+    wait_for(loaded, timeout=timeout, what="the next page to load", interval=0.05)
 
 
-def wait_for(condition: Any, timeout: float = 120, what: str = "the condition") -> Any:
-    """Poll ``condition()`` until it returns something truthy; fail after ``timeout``."""
+def wait_for(
+    condition: Any, timeout: float = 120, what: str = "the condition", interval: float = 0.5
+) -> Any:
+    """Poll ``condition()`` every ``interval`` seconds until it returns something truthy;
+    fail after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -146,4 +161,4 @@ def wait_for(condition: Any, timeout: float = 120, what: str = "the condition") 
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.5)
+        time.sleep(interval)
