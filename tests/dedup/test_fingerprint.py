@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
 
 import numpy as np
@@ -108,3 +109,28 @@ def test_published_dates_parse_leniently() -> None:
     assert parse_published("2025-02-06") == datetime(2025, 2, 6, tzinfo=UTC)
     assert parse_published("not a date") is None
     assert parse_published(None) is None
+
+
+def test_minhash_is_datasketch_affine32() -> None:
+    """The numpy MinHash gives datasketch's affine32 values bit for bit: the signatures kept
+    in articles.signature and in the index were computed with datasketch."""
+    from datasketch import MinHash
+
+    fp = importlib.import_module("workers.stages.dedup.fingerprint")
+
+    rng = np.random.default_rng(7)
+    words = [f"w{n}" for n in range(500)]
+    for seed, num_perm in ((fp.SEED, fp.NUM_PERM), (fp.SEED + 1, fp.LEAD_PERM)):
+        perms = fp.permutations(num_perm, seed)
+        reference = MinHash(num_perm=num_perm, seed=seed, scheme=fp.SCHEME)
+        assert np.array_equal(perms, reference.permutations)
+        for size in (0, 1, 2, 3, 40, 700):
+            items = fp.shingles([str(w) for w in rng.choice(words, size)])
+            sketch = MinHash(
+                num_perm=num_perm, seed=seed, scheme=fp.SCHEME, hashfunc=fp._hash32,
+                permutations=reference.permutations,
+            )
+            sketch.update_batch(items)
+            ours = fp._minhash(items, num_perm, perms)
+            assert ours.dtype == np.uint32
+            assert np.array_equal(ours, np.asarray(sketch.hashvalues, dtype=np.uint32))

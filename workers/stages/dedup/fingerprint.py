@@ -1,7 +1,7 @@
 """The fingerprint of a story: MinHash signatures, size and figures, and their byte forms.
 
-* ``signature`` — MinHash (datasketch, 128 permutations, fixed seed) of the word 3-shingles
-  of the normalised body; estimates the Jaccard similarity of two bodies.
+* ``signature`` — MinHash (128 permutations, fixed seed) of the word 3-shingles of the
+  normalised body; estimates the Jaccard similarity of two bodies.
 * ``lead`` — a 16-permutation MinHash of the shingles of the first ``LEAD_WORDS`` words only:
   an excerpt ("first paragraphs… Lire la suite") shares its lead with the full story even
   when it shares only a fraction of its shingles.
@@ -10,6 +10,11 @@
 
 :func:`to_signature_bytes` is what the article row keeps (``articles.signature``); the index
 is rebuilt from it alone. It is versioned so that the layout can change.
+
+The MinHash is datasketch's "affine32" scheme (2.0), computed here with numpy alone and
+checked against datasketch by the tests: importing datasketch loads its LSH indexes and with
+them scipy, about 55 MB of resident memory in every worker process for two arrays of
+permutations.
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 from workers.stages.dedup.normalise import (
     hash_of_tokens,
@@ -39,8 +43,20 @@ SCHEME = "affine32"
 _FORMAT_VERSION = 1
 _HEADER = struct.Struct("<BIB")  # version, size, count of numbers
 
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
-_LEAD_PERMUTATIONS = MinHash(num_perm=LEAD_PERM, seed=SEED + 1, scheme=SCHEME).permutations
+_EMPTY = np.uint32(0xFFFFFFFF)  # the value of a MinHash of nothing
+
+
+def permutations(num_perm: int, seed: int) -> np.ndarray:
+    """The ``(a, b)`` of ``num_perm`` affine permutations ``h -> a * h + b mod 2**32`` (``a``
+    odd), drawn as datasketch's ``MinHash(num_perm, seed, scheme="affine32")`` draws them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
+
+
+_PERMUTATIONS = permutations(NUM_PERM, SEED)
+_LEAD_PERMUTATIONS = permutations(LEAD_PERM, SEED + 1)
 
 
 def _hash32(data: bytes) -> int:
@@ -81,12 +97,22 @@ def shingles(words: list[str], width: int = SHINGLE_WORDS) -> list[bytes]:
     return list(dict.fromkeys(gram.encode("utf-8") for gram in grams))
 
 
-def _minhash(items: list[bytes], num_perm: int, permutations: np.ndarray) -> np.ndarray:
-    sketch = MinHash(
-        num_perm=num_perm, seed=SEED, scheme=SCHEME, hashfunc=_hash32, permutations=permutations
-    )
-    sketch.update_batch(items)
-    return np.asarray(sketch.hashvalues, dtype=np.uint32)
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer (a bijection), the pre-mix of the affine32 scheme."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
+def _minhash(items: list[bytes], num_perm: int, perms: np.ndarray) -> np.ndarray:
+    """The ``num_perm`` MinHash values of ``items`` (all ``2**32 - 1`` for no items)."""
+    if not items:
+        return np.full(num_perm, _EMPTY, dtype=np.uint32)
+    a, b = perms
+    hv = _fmix32(np.array([_hash32(item) for item in items], dtype=np.uint32).reshape(-1, 1))
+    return np.asarray((hv * a + b).min(axis=0), dtype=np.uint32)
 
 
 def fingerprint(text: str) -> Fingerprint:
