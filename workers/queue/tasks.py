@@ -50,6 +50,7 @@ from workers.queue.app import (
 )
 from workers.queue.context import reset_worker_context, worker_context
 from workers.queue.crawl_job import CrawlRequest, run_crawl_job
+from workers.queue.memory import release_freed_memory
 from workers.stored_pages import process_stored_page
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,9 @@ def _process_in_order(page_ids: list[int], retries_of_first: int, retry: RetryPa
             reason, error = bug_failure(exc)
             _give_up([page_id], settings, exc, reason, error)
             outcomes.append("failed")
+        # What a large page left behind goes back to the system before the next page (the
+        # peak of a pool process is its resident base plus its largest page).
+        release_freed_memory()
     return outcomes
 
 
