@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import tempfile
@@ -317,7 +318,10 @@ class Round:
     def ratios(self) -> dict[str, float]:
         return {
             "2 workers e2e / trafilatura alone": self.two_workers / self.trafilatura,
-            "backlog 2 workers / 1 worker": self.backlog_two / self.backlog_one,
+            # No backlog runs (--no-backlog): no ratio (nan), rather than a division by zero.
+            "backlog 2 workers / 1 worker": (
+                self.backlog_two / self.backlog_one if self.backlog_one else math.nan
+            ),
             "embedded / extract --manifest": self.embedded / self.manifest,
         }
 
