@@ -13,15 +13,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SETTING = "KIBARU_DATABASE_URL"
@@ -31,7 +31,14 @@ class StoreError(RuntimeError):
     """The store cannot be used; the message says which setting to fix and how."""
 
 
+# alembic (with Mako and Pygments, about 11 MB resident) is imported by the functions that
+# migrate, not with the module: a worker's pool processes open the store without migrating
+# (their parent did, see workers.queue.context) and never load it.
+
+
 def _alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -128,11 +135,15 @@ def _explain_sqlite(url: str, reason: str) -> StoreError:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def head_revision(url: str = "sqlite://") -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config(url)).get_current_head()
 
 
@@ -142,6 +153,8 @@ _upgrade_lock = threading.Lock()
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``, by default the newest migration (idempotent; safe to
     run on every start)."""
+    from alembic import command
+
     url = engine.url.render_as_string(hide_password=False)
     config = _alembic_config(url)
     with _upgrade_lock:

@@ -8,7 +8,10 @@ the other commands stay quick.
 from __future__ import annotations
 
 import json
+import os
+import sys
 import tempfile
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +82,7 @@ def worker(
     except WorkerConfigError as exc:
         fail(str(exc))
     # The schema is created before any worker starts, so that tasks never race to migrate.
-    open_store_or_fail(settings).dispose()
+    _upgrade_schema(settings)
     if "process" in wanted and settings.effective_redis_url:
         _check_dedup_index(settings.effective_redis_url)
     argv = [
@@ -94,6 +97,40 @@ def worker(
     if hostname:
         argv.append(f"--hostname={hostname}")
     app.worker_main(argv)
+
+
+def _upgrade_schema(settings: Settings) -> None:
+    """Bring the schema to the newest migration in a forked child process, so that this
+    process, which Celery forks into the pool processes, never imports alembic; then let the
+    pool processes skip the check (see :mod:`workers.queue.context`). Exits as
+    :func:`open_store_or_fail` does when the store cannot be opened."""
+    from workers.queue.context import schema_upgraded
+
+    if not hasattr(os, "fork"):
+        open_store_or_fail(settings).dispose()
+        schema_upgraded()
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: upgrade, report through the exit status, never return
+        code = 1
+        try:
+            open_store_or_fail(settings).dispose()
+            code = 0
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        raise typer.Exit(code if code > 0 else 1)
+    schema_upgraded()
 
 
 def _check_dedup_index(redis_url: str) -> None:

@@ -28,6 +28,17 @@ class WorkerContext:
 
 
 _current: WorkerContext | None = None
+# Set by ``kibaru worker`` once it has brought the schema to the newest migration, before
+# Celery forks the pool processes: they then open the store without checking the schema
+# again, which would load alembic (about 11 MB) in each of them. A worker started another
+# way (``celery -A workers.queue.app worker``) checks, and migrates, as before.
+_schema_upgraded = False
+
+
+def schema_upgraded() -> None:
+    """Record that this process (the parent of the pool processes) upgraded the schema."""
+    global _schema_upgraded
+    _schema_upgraded = True
 
 
 def worker_context(settings: Settings) -> WorkerContext:
@@ -38,7 +49,7 @@ def worker_context(settings: Settings) -> WorkerContext:
     # No pre-ping: a connection that died with its server fails the task's first statement,
     # which the task retries after dropping the pool (see workers.queue.tasks); a ping would cost a
     # round trip on every session of every page.
-    store = open_store(settings.database_url, pre_ping=False)
+    store = open_store(settings.database_url, pre_ping=False, migrate=not _schema_upgraded)
     try:
         dedup = open_dedup(settings, store)
     except BaseException:
