@@ -190,9 +190,14 @@ def remove(element: HtmlElement) -> None:
 
 def class_tokens(element: HtmlElement) -> list[str]:
     """The element's class names and id, lower-cased."""
-    classes = (element.get("class") or "").lower().split()
-    element_id = (element.get("id") or "").lower()
-    return [*classes, element_id] if element_id else classes
+    return class_tokens_of(element.get("class"), element.get("id"))
+
+
+def class_tokens_of(classes: str | None, element_id: str | None) -> list[str]:
+    """The class names and id of a ``class`` and an ``id`` attribute, lower-cased."""
+    names = (classes or "").lower().split()
+    element_id = (element_id or "").lower()
+    return [*names, element_id] if element_id else names
 
 
 def text_of(element: HtmlElement) -> str:
