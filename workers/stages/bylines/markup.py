@@ -24,8 +24,10 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from workers.stages.bylines.credits import is_marker, normalise_space
@@ -153,9 +155,16 @@ def _is_foreign(element: HtmlElement, scope: HtmlElement) -> bool:
             ancestor.tag == "footer" and scope.tag in ("body", "html")
         ):
             return True
-        if _FOREIGN_CONTAINER.search(_classes_and_id(ancestor)):
+        if _foreign_names(_classes_and_id(ancestor)):
             return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _foreign_names(classes_and_id: str) -> bool:
+    """Whether class and id name a related list, sidebar, widget… (each list read once:
+    ancestors are shared by many elements, and pages repeat the same lists)."""
+    return _FOREIGN_CONTAINER.search(classes_and_id) is not None
 
 
 def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
@@ -320,13 +329,16 @@ def _meta_bylines(metas: list[HtmlElement]) -> list[MarkupByline]:
     return [MarkupByline("meta", text) for text in dict.fromkeys(found)]
 
 
+# Elements whose itemprop holds "author" (as a substring: the caller checks the token), in
+# document order: XPath finds the few there are without handing every element to Python.
+_ITEMPROP_AUTHOR = etree.XPath("descendant-or-self::*[contains(@itemprop, 'author')]")
+
+
 def _microdata_bylines(root: HtmlElement, scope: HtmlElement) -> list[MarkupByline]:
     """``itemprop=author``: a ``<meta>``/``<link>`` anywhere outside related lists, an element
     inside the main article (its ``itemprop=name`` when it has one)."""
     found: list[MarkupByline] = []
-    for element in root.iter():
-        if not isinstance(element.tag, str) or "author" not in (element.get("itemprop") or ""):
-            continue
+    for element in _ITEMPROP_AUTHOR(root):
         if "author" not in (element.get("itemprop") or "").split():
             continue
         declared = (element.get("itemtype") or "").lower()
@@ -351,6 +363,17 @@ def _microdata_bylines(root: HtmlElement, scope: HtmlElement) -> list[MarkupByli
 # --- visible elements -----------------------------------------------------------------------
 
 
+_NAMED_DESCENDANTS = etree.XPath("descendant::*[@class or @id]")
+
+
+# Pages repeat the same class lists on many elements: each is read once.
+@lru_cache(maxsize=4096)
+def _names_author(classes_and_id: str) -> bool:
+    """Whether a class or id token names a byline or an author (not a part of its box)."""
+    return any(_AUTHOR_CLASS.search(token) and not _NOT_NAME_CLASS.search(token)
+               for token in classes_and_id.lower().split())
+
+
 def _theme_bylines(scope: HtmlElement) -> list[MarkupByline]:
     for selector in THEME_SELECTORS:
         elements = [el for el in select(scope, selector)
@@ -360,12 +383,11 @@ def _theme_bylines(scope: HtmlElement) -> list[MarkupByline]:
             return [MarkupByline("element", text) for text in texts]
     # Themes of their own: an element whose class names a byline or an author.
     matched: list[HtmlElement] = []
-    for element in scope.iter():
-        if not isinstance(element.tag, str) or element.tag in _NOT_TEXT or element is scope:
+    # Only an element with a class or id can be named so (XPath leaves out the rest).
+    for element in _NAMED_DESCENDANTS(scope):
+        if element.tag in _NOT_TEXT:
             continue
-        tokens = _classes_and_id(element).lower().split()
-        if any(_AUTHOR_CLASS.search(token) and not _NOT_NAME_CLASS.search(token)
-               for token in tokens) and not _is_foreign(element, scope):
+        if _names_author(_classes_and_id(element)) and not _is_foreign(element, scope):
             matched.append(element)
     return [MarkupByline("element", text) for text in _texts(_outermost(matched))]
 

@@ -59,6 +59,9 @@ _EDITOR_CREDIT = re.compile(
 )
 
 
+# A page's credit lines are read chunk by chunk, and the same chunks (the outlet's name, its
+# desk) recur on every page of a site: each is decided once.
+@lru_cache(maxsize=8192)
 def is_desk_account(name: str, site_name: str | None = None, host: str | None = None) -> bool:
     """True for desk/system accounts ("La Rédaction", "admin", "Agency Report", "Web Desk")
     and for the outlet itself (:func:`is_site_itself`)."""

@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from lxml import etree
 from lxml.html import HtmlElement
 
-from workers.stages.clean.htmltree import class_tokens, remove, select
+from workers.stages.clean.htmltree import class_tokens_of, remove, select
 
 NEVER_TEXT_TAGS = (
     "script",
@@ -131,11 +132,17 @@ def is_furniture(element: HtmlElement) -> bool:
     classes, element_id = element.get("class"), element.get("id")
     if not classes and not element_id:
         return False
-    return _names_furniture(tuple(class_tokens(element)))
+    return _furniture_attributes(classes, element_id)
 
 
-# Pages repeat the same few class lists on many elements: decide each list once.
-@lru_cache(maxsize=4096)
+# Pages repeat the same few class and id values on many elements: decide each pair once,
+# from the raw attributes (splitting and lower-casing them again per element cost more than
+# the decision).
+@lru_cache(maxsize=8192)
+def _furniture_attributes(classes: str | None, element_id: str | None) -> bool:
+    return _names_furniture(tuple(class_tokens_of(classes, element_id)))
+
+
 def _names_furniture(tokens: tuple[str, ...]) -> bool:
     for token in tokens:
         # "no-share", "has-sidebar", "with-comments" describe a wrapper, not furniture.
@@ -146,6 +153,10 @@ def _names_furniture(tokens: tuple[str, ...]) -> bool:
         if any(part in FURNITURE_WORDS for part in _SPLIT_PARTS.split(token)):
             return True
     return False
+
+
+# The scope and its descendants with a class or id, in document order (as ``iter()``).
+_NAMED_ELEMENTS = etree.XPath("descendant-or-self::*[@class or @id]")
 
 
 def _protected(anchors: Iterable[HtmlElement]) -> set[HtmlElement]:
@@ -197,10 +208,11 @@ def strip_furniture(
         doomed.extend(el for el in select(tree, selector) if el not in keep)
     body = tree.find("body")
     scope = body if body is not None else tree
-    for element in scope.iter():
+    # Only elements with a class or id can be named furniture: XPath finds them without
+    # handing every element of the page to Python (most have neither).
+    for element in _NAMED_ELEMENTS(scope):
         if (
-            isinstance(element.tag, str)
-            and element.tag not in _WRAPPER_TAGS
+            element.tag not in _WRAPPER_TAGS
             and element not in keep
             and is_furniture(element)
             and element not in holders

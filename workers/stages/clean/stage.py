@@ -25,7 +25,7 @@ from workers.stages.clean.dates import DateContext, choose_published_at
 from workers.stages.clean.document import Document, parse_document
 from workers.stages.clean.evidence import Candidate, Choice
 from workers.stages.clean.families import GENERIC, LOOSE_DATE_SELECTORS, Family
-from workers.stages.clean.htmltree import select_first
+from workers.stages.clean.htmltree import copied_tree, select_first
 from workers.stages.clean.language import detect_language
 from workers.stages.clean.nonarticle import (
     article_region,
@@ -85,7 +85,7 @@ def clean_page(
     address = document.address
     metadata, family = document.metadata, document.family
     reject_by_description(metadata)
-    tree = document.working_tree()
+    tree = _working_tree(document)
 
     body_selectors = ((rules.body,) if rules.body else ()) + family.body + GENERIC.body
     title_selectors = ((rules.title,) if rules.title else ()) + family.title + GENERIC.title
@@ -111,7 +111,7 @@ def clean_page(
         rule_selector=rules.date,
     )
     def scripted() -> HtmlElement:
-        page_tree = document.working_tree()
+        page_tree = _working_tree(document)
         strip_furniture(page_tree, (*family.drop, *rules.drop), (), never_text=False)
         return page_tree
 
@@ -155,6 +155,11 @@ def clean_page(
         family=family.name,
         evidence={"title": title_choice, "published_at": date_choice, "text": body},
     )
+
+
+def _working_tree(document: Document) -> HtmlElement:
+    """A copy of the page's tree to cut furniture from; its class names are the page's."""
+    return copied_tree(document.working_tree(), document.tree)
 
 
 def _selector_origin(selector: str | None, rule: str | None, family: Family) -> str | None:

@@ -11,6 +11,7 @@ import ftfy
 _MOJIBAKE = re.compile(
     "[ÃÂâ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u017d\u017e\u0178]"
 )
+_MOJIBAKE_LEADS = ("Ã", "Â", "â")
 # Every Unicode space variant (no-break, French narrow no-break before ; : ! ?, thin, figure…)
 # becomes a plain space: copies of one story differ in them, and dedup/tokenisers must not care.
 _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\r\f\v]+")
@@ -21,6 +22,10 @@ _RUN_OF_SPACES = re.compile(" {2,}")
 
 def looks_like_mojibake(text: str) -> bool:
     """True when the text carries typical UTF-8-read-as-Latin-1 sequences."""
+    # Every sequence starts with one of three characters that few texts hold: looking for
+    # them with ``in`` (a memchr) is ten times cheaper than the regex's scan of a whole page.
+    if text.isascii() or not any(lead in text for lead in _MOJIBAKE_LEADS):
+        return False
     return _MOJIBAKE.search(text) is not None
 
 
