@@ -93,8 +93,16 @@ class CpuSampler:
 
     def _sample(self) -> None:
         while not self.done.is_set():
-            self.last.update(cpu_seconds())
+            self._update()
             self.done.wait(0.3)
+
+    def _update(self) -> None:
+        """Take a sample; a process that has exited but is not yet reaped (a zombie) has an
+        empty command line, so it keeps the one it was last seen with (its role)."""
+        for pid, (command, seconds, parent) in cpu_seconds().items():
+            if not command and pid in self.last:
+                command = self.last[pid][0]
+            self.last[pid] = (command, seconds, parent)
 
     def __enter__(self) -> CpuSampler:
         self.before = cpu_seconds()
@@ -107,7 +115,7 @@ class CpuSampler:
         self.wall = time.monotonic() - self.started
         self.done.set()
         self.thread.join()
-        self.last.update(cpu_seconds())
+        self._update()
 
     def shares(self) -> Counter[str]:
         commands = {pid: command for pid, (command, _, _) in self.last.items()}
