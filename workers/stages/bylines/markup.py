@@ -32,7 +32,7 @@ from lxml.html import HtmlElement
 
 from workers.stages.bylines.credits import is_marker, normalise_space
 from workers.stages.bylines.gazetteer import name_key
-from workers.stages.clean.htmltree import parse_html, select
+from workers.stages.clean.htmltree import named_elements, parse_html, select
 from workers.stages.errors import StageFailed
 
 ARTICLE_TYPES = frozenset(
@@ -363,9 +363,6 @@ def _microdata_bylines(root: HtmlElement, scope: HtmlElement) -> list[MarkupByli
 # --- visible elements -----------------------------------------------------------------------
 
 
-_NAMED_DESCENDANTS = etree.XPath("descendant::*[@class or @id]")
-
-
 # Pages repeat the same class lists on many elements: each is read once.
 @lru_cache(maxsize=4096)
 def _names_author(classes_and_id: str) -> bool:
@@ -383,9 +380,8 @@ def _theme_bylines(scope: HtmlElement) -> list[MarkupByline]:
             return [MarkupByline("element", text) for text in texts]
     # Themes of their own: an element whose class names a byline or an author.
     matched: list[HtmlElement] = []
-    # Only an element with a class or id can be named so (XPath leaves out the rest).
-    for element in _NAMED_DESCENDANTS(scope):
-        if element.tag in _NOT_TEXT:
+    for element in named_elements(scope):
+        if element.tag in _NOT_TEXT or element is scope:
             continue
         if _names_author(_classes_and_id(element)) and not _is_foreign(element, scope):
             matched.append(element)

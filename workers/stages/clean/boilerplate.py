@@ -12,10 +12,9 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from lxml import etree
 from lxml.html import HtmlElement
 
-from workers.stages.clean.htmltree import class_tokens_of, remove, select
+from workers.stages.clean.htmltree import class_tokens_of, named_elements, remove, select
 
 NEVER_TEXT_TAGS = (
     "script",
@@ -155,10 +154,6 @@ def _names_furniture(tokens: tuple[str, ...]) -> bool:
     return False
 
 
-# The scope and its descendants with a class or id, in document order (as ``iter()``).
-_NAMED_ELEMENTS = etree.XPath("descendant-or-self::*[@class or @id]")
-
-
 def _protected(anchors: Iterable[HtmlElement]) -> set[HtmlElement]:
     kept: set[HtmlElement] = set()
     for anchor in anchors:
@@ -208,9 +203,7 @@ def strip_furniture(
         doomed.extend(el for el in select(tree, selector) if el not in keep)
     body = tree.find("body")
     scope = body if body is not None else tree
-    # Only elements with a class or id can be named furniture: XPath finds them without
-    # handing every element of the page to Python (most have neither).
-    for element in _NAMED_ELEMENTS(scope):
+    for element in named_elements(scope):
         if (
             element.tag not in _WRAPPER_TAGS
             and element not in keep

@@ -218,6 +218,17 @@ def remove(element: HtmlElement) -> None:
     parent.remove(element)
 
 
+# An element and its descendants with a class or id, in document order (as ``iter()``).
+_NAMED_ELEMENTS = etree.XPath("descendant-or-self::*[@class or @id]")
+
+
+def named_elements(scope: HtmlElement) -> list[HtmlElement]:
+    """``scope`` and its descendants that have a class or an id, in document order: the only
+    elements a class or id can name (furniture, a byline), found by XPath without handing every
+    element of the page to Python (most have neither)."""
+    return _NAMED_ELEMENTS(scope)
+
+
 def class_tokens(element: HtmlElement) -> list[str]:
     """The element's class names and id, lower-cased."""
     return class_tokens_of(element.get("class"), element.get("id"))
