@@ -44,7 +44,7 @@ def open_ingestor(settings: Settings, store: Store, run_id: int | None) -> Inges
     embedded one's dedup index in Redis is of an earlier layout.
 
     Each is imported only when chosen: a crawl that hands its pages to workers never loads
-    the stages (trafilatura, datasketch and scipy take most of a second to import).
+    the stages (trafilatura and its dependencies take most of a second to import).
     """
     if settings.broker_url:
         from workers.ingest.broker import BrokerIngestor
