@@ -1,7 +1,7 @@
 """The charset a fetched page declares, as the crawler records it with the page.
 
 Only what is declared (the HTTP header, the byte-order mark, the page's own ``<meta>``), read
-by the cleaning stage's own reader (``workers.stages.clean.decode``), so that the crawl and the
+by the reader the cleaning stage uses too (``workers.stages.charsets``), so that the crawl and the
 stage agree on what a page says. Detection, for pages that declare nothing (older francophone
 sites often don't), is the cleaning stage's job: it costs CPU that the crawl's event loop,
 which only fetches, must not spend.
@@ -9,7 +9,7 @@ which only fetches, must not spend.
 
 from __future__ import annotations
 
-from workers.stages.clean.decode import declared_charsets
+from workers.stages.charsets import declared_charsets
 
 
 def resolve_encoding(content_type: str | None, body: bytes) -> str | None:

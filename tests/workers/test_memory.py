@@ -56,3 +56,20 @@ def test_worker_does_not_import_what_pool_tasks_never_use() -> None:
     )
     unwanted = {"pyarrow", "datasketch", "scipy", "scrapy", "twisted", "fastapi", "uvicorn"}
     assert not loaded & unwanted
+
+
+def test_a_broker_crawl_does_not_import_the_stages() -> None:
+    """With a broker the crawl process only fetches and queues: the extraction stack
+    (trafilatura, the language model, numpy, dateparser) would add start-up time to every
+    crawl and memory to its process for nothing."""
+    code = (
+        "import sys, kibaru.cli, crawler.run, workers.ingest.broker\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    unwanted = {"trafilatura", "justext", "py3langid", "numpy", "dateparser", "htmldate", "ftfy"}
+    assert not loaded & unwanted

@@ -324,6 +324,20 @@ def test_the_broker_ingestor_sends_pages_in_batches(
     ]
 
 
+def test_the_wait_for_the_workers_polls_sooner_as_the_queue_drains() -> None:
+    from workers.ingest.broker import MIN_POLL_SECONDS, Throughput
+
+    rate = Throughput()
+    rate.observe(800, 100.0)
+    assert rate.next_poll(800, 0.5) == 0.5  # no rate known yet
+    rate.observe(800, 101.0)
+    assert rate.next_poll(800, 0.5) == 0.5  # nothing drained: stalled workers, no hurry
+    rate.observe(400, 110.0)  # 40 pages a second
+    assert rate.next_poll(400, 0.5) == 0.5  # 10 s to go
+    assert rate.next_poll(10, 0.5) == pytest.approx(0.125)  # half of the 0.25 s to go
+    assert rate.next_poll(1, 0.5) == MIN_POLL_SECONDS
+
+
 def test_cron_expressions() -> None:
     schedule = parse_cron("0 */2 * * *")
     assert schedule.hour == set(range(0, 24, 2)) and schedule.minute == {0}

@@ -50,6 +50,9 @@ from workers.stages.page import FetchedPage
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
+# As the queue drains the wait polls sooner (down to this), so that the crawl returns soon
+# after its last page is processed rather than up to a whole POLL_SECONDS later.
+MIN_POLL_SECONDS = 0.05
 # The longest a stored page waits in the crawl for its batch to fill before it is sent.
 FLUSH_SECONDS = 1.0
 # Extra wait on top of the visibility timeout before pending pages are sent again.
@@ -82,6 +85,28 @@ def no_worker_notice(counts: dict[str, Any], waited: float, bound: int) -> str:
         f"{waited:.0f}s; start one with `kibaru worker`, or the run fails after "
         f"KIBARU_WORKER_WAIT={bound}s)"
     )
+
+
+class Throughput:
+    """The rate at which pending pages get processed, to time the next poll of the wait."""
+
+    def __init__(self) -> None:
+        self.first: tuple[int, float] | None = None  # (pending, when) at the first poll
+        self.per_second = 0.0
+
+    def observe(self, pending: int, now: float) -> None:
+        if self.first is None:
+            self.first = (pending, now)
+            return
+        drained, elapsed = self.first[0] - pending, now - self.first[1]
+        self.per_second = drained / elapsed if drained > 0 and elapsed > 0 else 0.0
+
+    def next_poll(self, pending: int, longest: float) -> float:
+        """Half the time the pending pages should take at the rate so far, between
+        ``MIN_POLL_SECONDS`` and ``longest`` (``longest`` while nothing has drained yet)."""
+        if self.per_second <= 0:
+            return longest
+        return min(longest, max(MIN_POLL_SECONDS, pending / self.per_second / 2))
 
 
 class BrokerIngestor:
@@ -195,6 +220,7 @@ class BrokerIngestor:
         self.flush()
         last_pending: int | None = None
         last_change = last_check = time.monotonic()
+        rate = Throughput()
         no_worker_since: float | None = None
         while True:
             try:
@@ -209,6 +235,7 @@ class BrokerIngestor:
                     progress(counts)
                 return counts
             now = time.monotonic()
+            rate.observe(pending, now)
             if pending != last_pending:
                 last_pending, last_change, no_worker_since = pending, now, None
             elif now - last_change > self.resend_after:
@@ -229,7 +256,7 @@ class BrokerIngestor:
                 counts["notice"] = no_worker_notice(counts, waited, self.worker_wait)
             if progress is not None:
                 progress(counts)
-            time.sleep(self.poll_seconds)
+            time.sleep(rate.next_poll(pending, self.poll_seconds))
 
     def _track_workers(
         self, since: float | None, now: float, counts: dict[str, Any]

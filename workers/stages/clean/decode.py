@@ -8,25 +8,24 @@ a UTF-8 page with windows-1252 passages pasted into it (the old francophone CMS 
 in a word processor) is untangled byte by byte, and mojibake left by a charset that lied
 (UTF-8 bytes declared as Latin-1) is repaired with ftfy.
 
-beautifulsoup4's ``bs4.dammit`` does the reading it was made for: the BOM and the page's own
-declaration (:meth:`EncodingDetector.find_declared_encoding` knows every form of it) and the
-untangling of mixed UTF-8 and windows-1252 (:meth:`UnicodeDammit.detwingle`). The page is
+The declared charsets are read by ``workers.stages.charsets`` (the crawler reads them there
+too). beautifulsoup4's ``bs4.dammit`` does the untangling of mixed UTF-8 and windows-1252
+(:meth:`UnicodeDammit.detwingle`). The page is
 still parsed once, by lxml (``document.py``): bs4 never builds a tree here.
 """
 
 from __future__ import annotations
 
 import codecs
-import re
 import unicodedata
 
-from bs4.dammit import EncodingDetector, UnicodeDammit
+from bs4.dammit import UnicodeDammit
 from charset_normalizer import from_bytes
 
+from workers.stages.charsets import SNIFF_BYTES, declared_charsets, usable_codec
 from workers.stages.clean.textnorm import looks_like_mojibake, repair
 from workers.stages.errors import StageFailed
 
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 # Formats that crawlers receive under a text/html label but that are not pages.
 _BINARY_SIGNATURES: dict[bytes, str] = {
     b"%PDF-": "pdf_content",
@@ -45,45 +44,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_SNIFF_BYTES = 4096
 _DETECT_BYTES = 65536
-
-
-def _usable(name: str | None) -> str | None:
-    """A codec name Python knows, normalised; None for unknown or missing names."""
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name.strip().lower()).name
-    except LookupError:
-        return None
-
-
-def declared_charsets(
-    body: bytes, encoding: str | None = None, content_type: str | None = None
-) -> list[str]:
-    """The charsets ``body`` is declared in, most trusted first (Python codec names): the
-    crawler's choice, the ``Content-Type`` header's, the byte-order mark's, the page's own
-    declaration. Cheap (the first 4 KB are read); nothing is detected."""
-    header = _HEADER_CHARSET.search(content_type or "")
-    head = body[:_SNIFF_BYTES]
-    _, bom = EncodingDetector.strip_byte_order_mark(head)
-    candidates = [
-        encoding,
-        header.group(1) if header else None,
-        bom,
-        EncodingDetector.find_declared_encoding(head, is_html=True),
-    ]
-    names: list[str] = []
-    for candidate in candidates:
-        name = _usable(candidate)
-        # Latin-1 is what pages that say "iso-8859-1" really mean by it: cp1252 (curly
-        # quotes, œ, €), as browsers read it too.
-        if name == "latin-1":
-            name = "cp1252"
-        if name and name not in names:
-            names.append(name)
-    return names
 
 
 # C0 controls other than tab, newline, vertical tab, form feed and carriage return.
@@ -95,7 +56,7 @@ def _refuse_binary(body: bytes) -> None:
     for signature, reason in _BINARY_SIGNATURES.items():
         if stripped.startswith(signature):
             raise StageFailed("clean", reason, f"body starts with {signature!r}; not an HTML page")
-    head = body[:_SNIFF_BYTES]
+    head = body[:SNIFF_BYTES]
     if any(head.startswith(bom) for bom, _ in _BOMS):
         return
     control = len(head) - len(head.translate(None, _CONTROL_BYTES))
@@ -139,7 +100,7 @@ def decode_html(
         text = _untangled_utf8(body)
     if text is None:
         best = from_bytes(body[:_DETECT_BYTES]).best()
-        name = _usable(best.encoding if best else None) or "utf-8"
+        name = usable_codec(best.encoding if best else None) or "utf-8"
         text = body.decode(name, errors="replace")
     if "\x00" in text:
         text = text.replace("\x00", "")
