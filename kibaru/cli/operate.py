@@ -85,6 +85,10 @@ def worker(
     _upgrade_schema(settings)
     if "process" in wanted and settings.effective_redis_url:
         _check_dedup_index(settings.effective_redis_url)
+    if "process" in wanted:
+        from workers.queue.warmup import warm_pool_processes
+
+        warm_pool_processes()
     argv = [
         "worker",
         f"--queues={','.join(wanted)}",

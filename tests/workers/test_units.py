@@ -338,6 +338,24 @@ def test_the_wait_for_the_workers_polls_sooner_as_the_queue_drains() -> None:
     assert rate.next_poll(1, 0.5) == MIN_POLL_SECONDS
 
 
+def test_the_warm_up_page_goes_through_every_stage_that_loads_data() -> None:
+    """The warm-up loads the stages' tables only if its page reaches them: a title, a date
+    (dateparser), a byline, a language (the language model) and a fingerprint."""
+    from workers.extract import extract_record
+    from workers.queue.warmup import WARM_UP_PAGE, WARM_UP_URL, warm_up
+    from workers.stages.dedup.fingerprint import fingerprint
+    from workers.stages.page import FetchedPage
+
+    page = FetchedPage(url=WARM_UP_URL, source="warm-up", body=WARM_UP_PAGE, headers={})
+    record = extract_record(page, None)
+    assert record.title == "La saison des pluies commence à Kaolack"
+    assert record.published_at is not None and record.published_at.year == 2026
+    assert record.authors == ("Awa Ndiaye",)
+    assert record.language == "fr"
+    assert not fingerprint(record.text).empty
+    assert warm_up() > 0
+
+
 def test_cron_expressions() -> None:
     schedule = parse_cron("0 */2 * * *")
     assert schedule.hour == set(range(0, 24, 2)) and schedule.minute == {0}
