@@ -17,7 +17,8 @@ site, in one run, one after the other:
   database (of a redis-server the benchmark starts itself: broker and dedup index) per run;
   the worker
   (``kibaru worker --queues process --concurrency 1``, then ``--concurrency 2``: one Celery
-  worker with two prefork processes, the shape docker-compose deploys) is ready first, then
+  worker with two prefork processes, the shape docker-compose deploys) is ready first, its
+  pool processes warmed up (``workers.queue.warmup``: a worker's start-up, not a page's), then
   ``kibaru crawl`` with ``KIBARU_BROKER_URL`` set returns once every page is processed and
   stored; the time is that crawl's wall clock (start-up included).
 * **queued backlog** (skip with ``--no-backlog``) — the crawl first fetches and queues every
@@ -194,7 +195,8 @@ def broker_run(
 ) -> WorkerRun:
     """A broker-mode crawl with workers of ``concurrencies`` (one ``kibaru worker`` each).
 
-    Without ``backlog`` the workers are ready before the timed crawl starts (end to end). With
+    Without ``backlog`` the workers are ready, their pool processes warmed up, before the timed
+    crawl starts (end to end). With
     it, the crawl first fetches and queues every page with no worker running; the workers are
     started then, and their rate is read from the pages' processing times.
     """
@@ -211,7 +213,7 @@ def broker_run(
             log = tmp / f"{label.replace(' ', '-')}-{backlog}-w{index}.log"
             workers.append(Worker(env, log, concurrency=concurrency, name=f"bench{index}"))
         for worker in workers:
-            worker.wait_ready(120)
+            worker.wait_warm(120)
 
     try:
         if backlog:

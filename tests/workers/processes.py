@@ -63,6 +63,7 @@ class Worker:
         concurrency: int = 2, name: str = "w1",
     ) -> None:
         self.log_path = log_path
+        self.concurrency = concurrency
         self.log = log_path.open("ab")
         self.process = subprocess.Popen(
             [KIBARU, "worker", "--queues", queues, "--concurrency", str(concurrency),
@@ -78,6 +79,18 @@ class Worker:
             return b" ready." in self.log_path.read_bytes()
 
         wait_until(ready, timeout, "the worker to be ready")
+        return self
+
+    def wait_warm(self, timeout: float = 120) -> Worker:
+        """Wait until each pool process has run its warm-up (``workers.queue.warmup``): Celery
+        says "ready" once it consumes, while its pool processes may still be warming up."""
+
+        self.wait_ready(timeout)
+        wait_until(
+            lambda: self.output().count(" warmed up in ") >= self.concurrency,
+            timeout,
+            "the worker's pool processes to warm up",
+        )
         return self
 
     def output(self) -> str:

@@ -338,9 +338,14 @@ def test_the_wait_for_the_workers_polls_sooner_as_the_queue_drains() -> None:
     assert rate.next_poll(1, 0.5) == MIN_POLL_SECONDS
 
 
-def test_the_warm_up_page_goes_through_every_stage_that_loads_data() -> None:
-    """The warm-up loads the stages' tables only if its page reaches them: a title, a date
-    (dateparser), a byline, a language (the language model) and a fingerprint."""
+def test_the_warm_up_pages_go_through_every_stage_that_loads_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The warm-up loads the stages' tables only if its pages reach them: a title, a date
+    (dateparser), a byline, a language (the language model), a fingerprint, and htmldate's
+    last resort, dateparser's search over every locale."""
+    import htmldate.extractors
+
     from workers.extract import extract_record
     from workers.queue.warmup import WARM_UP_PAGE, WARM_UP_URL, warm_up
     from workers.stages.dedup.fingerprint import fingerprint
@@ -353,7 +358,18 @@ def test_the_warm_up_page_goes_through_every_stage_that_loads_data() -> None:
     assert record.authors == ("Awa Ndiaye",)
     assert record.language == "fr"
     assert not fingerprint(record.text).empty
+
+    parsed: list[str] = []
+    external = htmldate.extractors._external_date
+
+    def spied(text: str) -> object:
+        parsed.append(text)
+        return external(text)
+
+    monkeypatch.setattr(htmldate.extractors, "_external_date", spied)
+    htmldate.extractors.try_date_expr.cache_clear()  # a cached answer would skip the parser
     assert warm_up() > 0
+    assert parsed  # the date page reached dateparser
 
 
 def test_cron_expressions() -> None:
