@@ -65,6 +65,9 @@ class Worker:
         self.log_path = log_path
         self.concurrency = concurrency
         self.log = log_path.open("ab")
+        # The log may hold an earlier worker's lines (a benchmark's rounds share a file name):
+        # only what this worker writes counts.
+        self.log_start = self.log.tell()
         self.process = subprocess.Popen(
             [KIBARU, "worker", "--queues", queues, "--concurrency", str(concurrency),
              "--hostname", f"{name}@%h", "--loglevel", "INFO"],
@@ -76,7 +79,7 @@ class Worker:
         def ready() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"worker exited early:\n{self.output()[-3000:]}")
-            return b" ready." in self.log_path.read_bytes()
+            return " ready." in self.output()
 
         wait_until(ready, timeout, "the worker to be ready")
         return self
@@ -84,7 +87,6 @@ class Worker:
     def wait_warm(self, timeout: float = 120) -> Worker:
         """Wait until each pool process has run its warm-up (``workers.queue.warmup``): Celery
         says "ready" once it consumes, while its pool processes may still be warming up."""
-
         self.wait_ready(timeout)
         wait_until(
             lambda: self.output().count(" warmed up in ") >= self.concurrency,
@@ -94,7 +96,10 @@ class Worker:
         return self
 
     def output(self) -> str:
-        return self.log_path.read_bytes().decode("utf-8", "replace")
+        """What this worker has written to its log so far."""
+        with self.log_path.open("rb") as log:
+            log.seek(self.log_start)
+            return log.read().decode("utf-8", "replace")
 
     def kill(self) -> None:
         """SIGKILL the worker and every process of its group: no chance to clean up."""
