@@ -18,7 +18,7 @@ site, in one run, one after the other:
   the worker
   (``kibaru worker --queues process --concurrency 1``, then ``--concurrency 2``: one Celery
   worker with two prefork processes, the shape docker-compose deploys) is ready first, its
-  pool processes warmed up (``workers.queue.warmup``: a worker's start-up, not a page's), then
+  pool processes warmed up (``workers.warmup``: a worker's start-up, not a page's), then
   ``kibaru crawl`` with ``KIBARU_BROKER_URL`` set returns once every page is processed and
   stored; the time is that crawl's wall clock (start-up included).
 * **queued backlog** (skip with ``--no-backlog``) — the crawl first fetches and queues every

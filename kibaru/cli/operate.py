@@ -86,7 +86,7 @@ def worker(
     if "process" in wanted and settings.effective_redis_url:
         _check_dedup_index(settings.effective_redis_url)
     if "process" in wanted:
-        from workers.queue.warmup import warm_pool_processes
+        from workers.queue.tasks import warm_pool_processes
 
         warm_pool_processes()
     argv = [

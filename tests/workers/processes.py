@@ -85,7 +85,7 @@ class Worker:
         return self
 
     def wait_warm(self, timeout: float = 120) -> Worker:
-        """Wait until each pool process has run its warm-up (``workers.queue.warmup``): Celery
+        """Wait until each pool process has run its warm-up (``workers.warmup``): Celery
         says "ready" once it consumes, while its pool processes may still be warming up."""
         self.wait_ready(timeout)
         wait_until(

@@ -46,7 +46,7 @@ def test_workers_store_exactly_what_the_embedded_default_stores(
     w1 = start_worker(broker_env, name="w1", concurrency=2)
     w2 = start_worker(broker_env, name="w2", concurrency=1)
     broker_out = run_kibaru(broker_env, "crawl", "--all", "--sources", str(site.sources_file))
-    # Each pool process ran the warm-up page as it started (workers.queue.warmup).
+    # Each pool process ran the warm-up page as it started (workers.warmup).
     for worker, processes in ((w1, 2), (w2, 1)):
         warmed = set(re.findall(r"pool process (\d+) warmed up in", worker.output()))
         assert len(warmed) == processes, worker.output()[-3000:]

@@ -347,9 +347,9 @@ def test_the_warm_up_pages_go_through_every_stage_that_loads_data(
     import htmldate.extractors
 
     from workers.extract import extract_record
-    from workers.queue.warmup import WARM_UP_PAGE, WARM_UP_URL, warm_up
     from workers.stages.dedup.fingerprint import fingerprint
     from workers.stages.page import FetchedPage
+    from workers.warmup import WARM_UP_PAGE, WARM_UP_URL, warm_up
 
     page = FetchedPage(url=WARM_UP_URL, source="warm-up", body=WARM_UP_PAGE, headers={})
     record = extract_record(page, None)

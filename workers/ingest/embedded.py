@@ -35,8 +35,11 @@ LOOKAHEAD = 3
 
 
 def _warm_up() -> None:
-    """Load the stages in the child before the first page (a second of imports)."""
-    import workers.extract  # noqa: F401
+    """Load the stages and their tables in the child before its first page (about two
+    seconds, see :mod:`workers.warmup`)."""
+    from workers.warmup import warm_up
+
+    warm_up()
 
 
 @dataclass(frozen=True)

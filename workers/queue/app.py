@@ -92,7 +92,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "interval_max": 3.0,
         },
         "worker_prefetch_multiplier": 1,
-        # A pool process reports that it is up only after its warm-up (workers.queue.warmup),
+        # A pool process reports that it is up only after its warm-up (workers.warmup),
         # which a loaded machine can stretch past Celery's 4 s; one not up in time is killed
         # and replaced, and the next one would be killed the same way.
         "worker_proc_alive_timeout": 60.0,

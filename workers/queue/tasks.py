@@ -21,17 +21,22 @@ died, leaves the same rows.
   ``crawl`` queue.
 * :func:`crawl_task` — one crawl in a fresh subprocess (Twisted's reactor cannot restart
   inside a worker), under a per-source Redis lock with expiry; see :mod:`workers.queue.crawl_job`.
+
+Once :func:`warm_pool_processes` is called (``kibaru worker`` on the ``process`` queue), each
+pool process forked afterwards runs :func:`workers.warmup.warm_up` as it starts.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, NoReturn
 
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
 from celery.utils.time import get_exponential_backoff_interval
 from sqlalchemy import Row
 
@@ -52,6 +57,7 @@ from workers.queue.context import reset_worker_context, worker_context
 from workers.queue.crawl_job import CrawlRequest, run_crawl_job
 from workers.queue.memory import release_freed_memory
 from workers.stored_pages import process_stored_page
+from workers.warmup import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,22 @@ TIME_LIMIT_RETRIES = 2
 OPERATOR_REASON = "operator_error"
 
 _settings_cache: dict[int, Settings] = {}
+_warm_pool = False
+
+
+def warm_pool_processes() -> None:
+    """Have every pool process this process forks from now on warm up as it starts (a
+    crawl-only worker's pool processes run spiders in subprocesses: they have no use for the
+    stages' tables)."""
+    global _warm_pool
+    _warm_pool = True
+
+
+@worker_process_init.connect
+def _on_pool_process_start(**_: object) -> None:
+    if _warm_pool:
+        seconds = warm_up()
+        log.info("pool process %d warmed up in %.2f s", os.getpid(), seconds)
 
 
 def task_settings() -> Settings:

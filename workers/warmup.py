@@ -1,34 +1,28 @@
-"""Warm each pool process up before its first task.
+"""Warm a process that extracts pages up before its first page.
 
 The stages load their larger tables on first use: the language model, jusText's stop lists,
 dateparser's data. On a pool process's first page that costs about half a second of CPU
 (against some 20 ms for a page after it), spent on the pages of a crawl's first batch while
 the crawl is still fetching. The first page whose date only dateparser reads (htmldate's last
 resort) costs another second: dateparser then loads every one of its locales (about 45 MB).
-``kibaru worker`` on the ``process`` queue has each pool process run two built-in pages
-through the extraction, the fingerprint and htmldate as it starts, so that the loading is done
-before any page waits for it. The pool processes would load the same tables on the pages that
-need them anyway: their peak memory does not change.
+:func:`warm_up` runs two built-in pages through the extraction, the fingerprint and htmldate,
+so that the loading is done before any page waits for it: each pool process of ``kibaru
+worker`` on the ``process`` queue calls it as it starts (``workers.queue.tasks``), and so does
+the embedded crawl's extraction process (``workers.ingest.embedded``). They would load the
+same tables on the pages that need them anyway: their peak memory does not change.
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 from contextlib import suppress
 
-from celery.signals import worker_process_init
 from htmldate import find_date
 
 from workers.extract import extract_record
 from workers.stages.dedup.fingerprint import analyse
 from workers.stages.errors import StageError
 from workers.stages.page import FetchedPage
-
-log = logging.getLogger(__name__)
-
-_enabled = False
 
 WARM_UP_URL = "https://warm-up.invalid/2026/01/05/la-saison-des-pluies-commence-a-kaolack"
 # An article of the kind the workers process (French, dated, signed), written for this purpose:
@@ -74,17 +68,3 @@ def warm_up() -> float:
         find_date(WARM_UP_DATE_PAGE, original_date=True, extensive_search=True)
     return time.perf_counter() - started
 
-
-def warm_pool_processes() -> None:
-    """Have every pool process this process forks from now on warm up as it starts (called
-    by ``kibaru worker`` when it consumes the ``process`` queue; a crawl-only worker's pool
-    processes run spiders in subprocesses and have no use for the stages' tables)."""
-    global _enabled
-    _enabled = True
-
-
-@worker_process_init.connect
-def _on_pool_process_start(**_: object) -> None:
-    if _enabled:
-        seconds = warm_up()
-        log.info("pool process %d warmed up in %.2f s", os.getpid(), seconds)
