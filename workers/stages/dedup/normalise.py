@@ -63,10 +63,17 @@ MAX_NUMBERS = 32
 _NO_COMBINING = CharTable(lambda char: None if unicodedata.combining(char) else char)
 
 
+_ASCII = frozenset(map(chr, range(128)))
+
+
 def _strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     if decomposed.isascii():
         return decomposed
+    # Accented Latin text: every other character is a combining mark, and dropping all of
+    # them at once is much cheaper than translating the text character by character.
+    if all(map(unicodedata.combining, set(decomposed).difference(_ASCII))):
+        return decomposed.encode("ascii", "ignore").decode("ascii")
     return decomposed.translate(_NO_COMBINING)
 
 

@@ -373,17 +373,20 @@ class RedisIndex:
     @staticmethod
     def _bands(bands: Sequence[int]) -> bytes:
         """The band fields, packed: the first ``BAND_FIELD_BYTES`` of each little-endian key."""
-        return b"".join(struct.pack("<q", band)[:BAND_FIELD_BYTES] for band in bands)
+        packed = struct.pack(f"<{len(bands)}q", *bands)
+        return b"".join([packed[i : i + BAND_FIELD_BYTES] for i in range(0, len(packed), 8)])
 
     def _insert_args(
-        self, entry: Entry, bands: Sequence[int], original: Original | None, token: bytes = b""
+        self, entry: Entry, bands: Sequence[int] | bytes, original: Original | None,
+        token: bytes = b"",
     ) -> list[Any]:
+        """The insert script's arguments; ``bands``: the keys, or already :meth:`_bands`."""
         encoded = encode_id(entry.id)
         return [
             self.prefix, encoded, self._shard(encoded), pack_entry(entry),
             "" if original is None else "1", encode_id(entry.cluster_id), MAX_BUCKET_IDS,
             b"" if original is None else _pack_original(original), token, self.target,
-            self._bands(bands),
+            bands if isinstance(bands, bytes) else self._bands(bands),
         ]
 
     def _run(self, call: Callable[[], Any]) -> Any:
@@ -439,9 +442,10 @@ class RedisIndex:
         # The token names the story, so that a retry of this very story (its earlier attempt
         # cut off by a Redis restart before it released the lock) does not wait for the expiry.
         token = b"story:" + article_id.encode("utf-8")
+        fields = self._bands(bands)
         args: list[Any] = [
             self.prefix, encoded, self.entry_mask, MAX_CANDIDATES, token,
-            int(LOCK_TIMEOUT_S * 1000), self.target, self._bands(bands),
+            int(LOCK_TIMEOUT_S * 1000), self.target, fields,
         ]
         deadline = time.monotonic() + LOCK_WAIT_S
         while (reply := self._run(lambda: self._query(args=args))) is None:
@@ -469,7 +473,7 @@ class RedisIndex:
             entry = Entry(article_id, features, int(seq), assignment.cluster_id)
             record = _new_original(article_id, assignment)
             # Expired while we worked: the write is done all the same, nothing to undo.
-            insert = self._insert_args(entry, bands, record, token)
+            insert = self._insert_args(entry, fields, record, token)
             self._run(lambda: self._insert(args=insert))
         except BaseException:
             with suppress(redis.exceptions.RedisError):
