@@ -165,12 +165,39 @@ local function save_layout(st)
              'b:count', st.b.count, 'c:level', st.c.level, 'c:split', st.c.split,
              'c:count', st.c.count)
 end
--- Index one story: its entry, its cluster record (when it has one to write), its bands.
-local function insert(st, id, shard, blob, has_record, cid, record, maxids, bands)
+-- Add ``id`` to the bucket ``field`` of ``key`` whose ids are ``v`` (unless it is there):
+-- the first id and the newest ``maxids - 1`` are kept.
+local function add_to_bucket(key, field, v, id, maxids)
+  local ids, pos, present = {{}}, 1, false
+  while pos <= #v do
+    local len = string.byte(v, pos) % 128
+    local x = string.sub(v, pos, pos + len)
+    pos = pos + len + 1
+    if x == id then present = true end
+    ids[#ids + 1] = x
+  end
+  if not present then
+    if #ids >= maxids then table.remove(ids, 2) end
+    ids[#ids + 1] = id
+    redis.call('HSET', key, field, table.concat(ids))
+  end
+end
+-- Index one story's entry and its cluster record (when it has one to write).
+local function insert_entry(st, id, shard, blob, has_record, cid, record)
   redis.call('HSET', p .. 'e:' .. shard, id, blob)
   if has_record then
     st.c.count = st.c.count + redis.call('HSET', addr(st.c, id_hash(cid)), cid, record)
   end
+end
+-- After an insert: split the hashes that passed their target, save the layout record.
+local function finish_insert(st)
+  grow(st.b, st.target, field_hash)
+  grow(st.c, st.target, id_hash)
+  save_layout(st)
+end
+-- Index one story: its entry, its cluster record (when it has one to write), its bands.
+local function insert(st, id, shard, blob, has_record, cid, record, maxids, bands)
+  insert_entry(st, id, shard, blob, has_record, cid, record)
   for pos = 1, #bands, {BAND_FIELD_BYTES} do
     local key = addr(st.b, band_hash(bands, pos))
     local field = string.sub(bands, pos, pos + {BAND_FIELD_BYTES - 1})
@@ -178,25 +205,10 @@ local function insert(st, id, shard, blob, has_record, cid, record, maxids, band
     if redis.call('HSETNX', key, field, id) == 1 then
       st.b.count = st.b.count + 1
     else
-      local v = redis.call('HGET', key, field)
-      local ids, pos, present = {{}}, 1, false
-      while pos <= #v do
-        local len = string.byte(v, pos) % 128
-        local x = string.sub(v, pos, pos + len)
-        pos = pos + len + 1
-        if x == id then present = true end
-        ids[#ids + 1] = x
-      end
-      if not present then
-        if #ids >= maxids then table.remove(ids, 2) end
-        ids[#ids + 1] = id
-        redis.call('HSET', key, field, table.concat(ids))
-      end
+      add_to_bucket(key, field, redis.call('HGET', key, field), id, maxids)
     end
   end
-  grow(st.b, st.target, field_hash)
-  grow(st.c, st.target, id_hash)
-  save_layout(st)
+  finish_insert(st)
 end
 """
 
@@ -248,11 +260,21 @@ else
   end
   own = ''
   seq = redis.call('INCR', p .. 'seq')
+  -- Each band is looked up by creating its bucket for this story when there is none (the
+  -- usual case: then there is nothing to read, and nothing left to write if the story has no
+  -- candidate). Buckets created here are removed again below unless the story is indexed by
+  -- this script, so that the index is as the lookup found it when the caller decides.
   local seen, ids = {{}}, {{}}
+  local created, present = {{}}, {{}}
   for pos = 1, #bands, {BAND_FIELD_BYTES} do
-    local v = redis.call('HGET', addr(st.b, band_hash(bands, pos)),
-                         string.sub(bands, pos, pos + {BAND_FIELD_BYTES - 1}))
-    if v then
+    local key = addr(st.b, band_hash(bands, pos))
+    local field = string.sub(bands, pos, pos + {BAND_FIELD_BYTES - 1})
+    if redis.call('HSETNX', key, field, own_id) == 1 then
+      created[#created + 1] = key
+      created[#created + 1] = field
+    else
+      local v = redis.call('HGET', key, field)
+      present[#present + 1] = {{key, field, v}}
       local pos = 1
       while pos <= #v do
         local len = string.byte(v, pos) % 128
@@ -275,13 +297,23 @@ else
   end
   if #found == 0 then
     -- No candidate: the story starts its own cluster whatever the rules (assign_cluster of
-    -- no candidates), so it is indexed here, with its storage order put into the entry, and
-    -- the lock released: one round trip instead of two for most stories.
+    -- no candidates), so it is indexed here as the insert script would index it, with its
+    -- storage order put into the entry, and the lock released: one round trip, not two.
     local blob = string.sub(ARGV[9], 1, {_SEQ_OFFSET}) .. le64(seq)
                  .. string.sub(ARGV[9], {_SEQ_OFFSET + 9})
-    insert(st, own_id, shard(own_id), blob, true, own_id, ARGV[10], tonumber(ARGV[11]), bands)
+    insert_entry(st, own_id, shard(own_id), blob, true, own_id, ARGV[10])
+    st.b.count = st.b.count + #created / 2
+    local maxids = tonumber(ARGV[11])
+    for _, kfv in ipairs(present) do
+      add_to_bucket(kfv[1], kfv[2], kfv[3], own_id, maxids)
+    end
+    finish_insert(st)
     redis.call('DEL', p .. 'lock')
     inserted = 1
+  else
+    for i = 1, #created, 2 do
+      redis.call('HDEL', created[i], created[i + 1])
+    end
   end
 end
 local origins = {{}}
