@@ -131,11 +131,12 @@ def _minhash_of_mixed(mixed: np.ndarray, perms: np.ndarray) -> np.ndarray:
     return np.asarray(values.min(axis=0), dtype=np.uint32)
 
 
-def _positional_shingles(words: list[str], text: str, joined: bytes) -> list[bytes]:
+def _positional_shingles(words: list[str], spaced: str, joined: bytes) -> list[bytes]:
     """The shingle at every position of ``words`` (more than ``SHINGLE_WORDS``), repeats
-    included, as :func:`shingles` encodes them; ``text`` is ``" ".join(words)`` and ``joined``
-    its UTF-8 form: each shingle is one slice of it rather than a join and an encode."""
-    if len(joined) == len(text):
+    included, as :func:`shingles` encodes them; ``spaced`` is ``" ".join(words)`` and
+    ``joined`` its UTF-8 form: each shingle is one slice of it rather than a join and an
+    encode."""
+    if len(joined) == len(spaced):
         lengths = list(map(len, words))  # ASCII: a character is a byte
     else:
         lengths = [len(word.encode("utf-8")) for word in words]
@@ -163,8 +164,8 @@ def analyse(text: str) -> tuple[Fingerprint, str]:
     """The fingerprint of a body and its :func:`~.normalise.content_hash`, in one pass."""
     lines = story_lines(text)
     words = tokens_of_lines(lines)
-    text = " ".join(words)
-    joined = text.encode("utf-8")
+    spaced = " ".join(words)
+    joined = spaced.encode("utf-8")
     numbers = tuple(number_hash(n) for n in numbers_of_lines(lines))
     digest = hashlib.sha256(joined).hexdigest()  # normalise.hash_of_tokens(words)
     if len(words) <= SHINGLE_WORDS:
@@ -177,7 +178,7 @@ def analyse(text: str) -> tuple[Fingerprint, str]:
             numbers=numbers,
         )
         return fp, digest
-    positional = _positional_shingles(words, text, joined)
+    positional = _positional_shingles(words, spaced, joined)
     grams = list(dict.fromkeys(positional))  # shingles(words)
     mixed = _fmix32(_hashes32(grams))
     # The lead's shingles (those of the first LEAD_WORDS words) are the body's first ones, so
