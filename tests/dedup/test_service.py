@@ -153,3 +153,51 @@ def test_open_dedup_picks_the_index_from_the_settings(store: Store, redis_prefix
     shared = open_dedup(Settings(database_url=url, broker_url=DEDUP_REDIS_URL), store)
     assert shared.backend == "redis"
     shared.close()
+
+
+def _index_state(prefix: str) -> dict[bytes, Any]:
+    """Every key of the index but the lock and the storage counter, with its contents."""
+    client = redis_client()
+    try:
+        return {
+            key: client.hgetall(key)
+            for key in client.scan_iter(match=prefix + "*", count=1000)
+            if key not in {(prefix + "lock").encode(), (prefix + "seq").encode()}
+        }
+    finally:
+        client.close()
+
+
+def test_the_decision_sees_the_index_as_the_lookup_found_it(
+    store: Store, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A story with no candidate is indexed by the lookup script itself; one with candidates
+    is decided on the index as it was (the buckets its lookup created are gone again) and
+    indexed by the insert script, which gives the index it would have had either way."""
+    import workers.stages.dedup.redis_index as redis_index_module
+
+    seen: list[dict[bytes, Any]] = []  # the index when each decision is taken in Python
+    decide = redis_index_module.assign_cluster
+
+    def snapshot(*args: Any, **kwargs: Any) -> Any:
+        seen.append(_index_state(redis_prefix))
+        return decide(*args, **kwargs)
+
+    monkeypatch.setattr(redis_index_module, "assign_cluster", snapshot)
+    dedup = Deduplicator(store, Rules.for_days(30), RedisIndex(redis_client(), prefix=redis_prefix))
+    try:
+        first = process(dedup, store, record("a", STORY, T0, "anp"))
+        assert seen == []  # no candidate: one script, no decision in Python
+        before = _index_state(redis_prefix)
+        # An edited copy: some of its bands are new buckets, created by its lookup.
+        edited = STORY.replace("publié lundi", "rendu public lundi") + "\nSource : ANP"
+        copy = process(dedup, store, record("b", edited, T_LATER, "aps"))
+        assert seen == [before]
+        assert copy.cluster_id == first.cluster_id
+        after = _index_state(redis_prefix)
+        assert after != before
+        # The same stories indexed again from their stored rows (insert script only).
+        dedup.rebuild()
+        assert _index_state(redis_prefix) == after
+    finally:
+        dedup.close()

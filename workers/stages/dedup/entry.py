@@ -152,8 +152,14 @@ def unpack_entry(article_id: str, data: bytes) -> Entry:
     return Entry(id=article_id, features=features, seq=int(seq), cluster_id=cluster_id)
 
 
-def _band_key(band: int, values: np.ndarray) -> int:
-    digest = hashlib.blake2b(bytes([band]) + values.tobytes(), digest_size=8).digest()
+_blake2b = hashlib.blake2b
+# The first byte hashed with each band: its number.
+_BAND_NUMBERS = [bytes([band]) for band in range(BANDS + LEAD_BANDS)]
+
+
+def _band_key(band: int, values: bytes) -> int:
+    """The key of band ``band`` whose values are ``values`` (little-endian uint32)."""
+    digest = _blake2b(_BAND_NUMBERS[band] + values, digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
 
 
@@ -165,10 +171,13 @@ def band_keys(fp: Fingerprint) -> list[int]:
     """
     if fp.empty:
         return []
-    body = fp.signature.astype("<u4")
-    lead = fp.lead.astype("<u4")
-    keys = [_band_key(b, body[b * ROWS : (b + 1) * ROWS]) for b in range(BANDS)]
+    # One conversion each; a band's values are then a slice of the bytes.
+    body = fp.signature.astype("<u4").tobytes()
+    lead = fp.lead.astype("<u4").tobytes()
+    width, lead_width = 4 * ROWS, 4 * LEAD_ROWS
+    keys = [_band_key(b, body[b * width : (b + 1) * width]) for b in range(BANDS)]
     keys += [
-        _band_key(BANDS + b, lead[b * LEAD_ROWS : (b + 1) * LEAD_ROWS]) for b in range(LEAD_BANDS)
+        _band_key(BANDS + b, lead[b * lead_width : (b + 1) * lead_width])
+        for b in range(LEAD_BANDS)
     ]
     return keys

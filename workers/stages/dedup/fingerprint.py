@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from workers.stages.dedup.normalise import (
-    hash_of_tokens,
     numbers_of_lines,
     story_lines,
     tokens_of_lines,
@@ -59,8 +58,18 @@ _PERMUTATIONS = permutations(NUM_PERM, SEED)
 _LEAD_PERMUTATIONS = permutations(LEAD_PERM, SEED + 1)
 
 
+_blake2b = hashlib.blake2b
+
+
 def _hash32(data: bytes) -> int:
-    return int.from_bytes(hashlib.blake2b(data, digest_size=4).digest(), "little")
+    return int.from_bytes(_blake2b(data, digest_size=4).digest(), "little")
+
+
+def _hashes32(items: list[bytes]) -> np.ndarray:
+    """:func:`_hash32` of every item, as ``uint32``: the 4-byte digests joined and read as
+    little-endian words in one step, rather than one Python int per shingle."""
+    digests = b"".join([_blake2b(item, digest_size=4).digest() for item in items])
+    return np.frombuffer(digests, dtype="<u4")
 
 
 def number_hash(number: str) -> int:
@@ -110,9 +119,40 @@ def _minhash(items: list[bytes], num_perm: int, perms: np.ndarray) -> np.ndarray
     """The ``num_perm`` MinHash values of ``items`` (all ``2**32 - 1`` for no items)."""
     if not items:
         return np.full(num_perm, _EMPTY, dtype=np.uint32)
+    return _minhash_of_mixed(_fmix32(_hashes32(items)), perms)
+
+
+def _minhash_of_mixed(mixed: np.ndarray, perms: np.ndarray) -> np.ndarray:
+    """The MinHash values of items whose pre-mixed hashes (``_fmix32(_hash32(item))``) are
+    ``mixed`` (at least one)."""
     a, b = perms
-    hv = _fmix32(np.array([_hash32(item) for item in items], dtype=np.uint32).reshape(-1, 1))
-    return np.asarray((hv * a + b).min(axis=0), dtype=np.uint32)
+    values = np.multiply.outer(mixed, a)
+    values += b
+    return np.asarray(values.min(axis=0), dtype=np.uint32)
+
+
+def _positional_shingles(words: list[str], spaced: str, joined: bytes) -> list[bytes]:
+    """The shingle at every position of ``words`` (more than ``SHINGLE_WORDS``), repeats
+    included, as :func:`shingles` encodes them; ``spaced`` is ``" ".join(words)`` and
+    ``joined`` its UTF-8 form: each shingle is one slice of it rather than a join and an
+    encode."""
+    if len(joined) == len(spaced):
+        lengths = list(map(len, words))  # ASCII: a character is a byte
+    else:
+        lengths = [len(word.encode("utf-8")) for word in words]
+    starts = [0] * len(words)
+    position = 0
+    for i, length in enumerate(lengths):
+        starts[i] = position
+        position += length + 1
+    last = SHINGLE_WORDS - 1
+    # The shingle at i runs from the start of word i to the end of word i + last.
+    return [
+        joined[start : end_start + end_length]
+        for start, end_start, end_length in zip(
+            starts[: len(words) - last], starts[last:], lengths[last:], strict=True
+        )
+    ]
 
 
 def fingerprint(text: str) -> Fingerprint:
@@ -124,15 +164,37 @@ def analyse(text: str) -> tuple[Fingerprint, str]:
     """The fingerprint of a body and its :func:`~.normalise.content_hash`, in one pass."""
     lines = story_lines(text)
     words = tokens_of_lines(lines)
-    grams = shingles(words)
-    lead = shingles(words[:LEAD_WORDS])
+    spaced = " ".join(words)
+    joined = spaced.encode("utf-8")
+    numbers = tuple(number_hash(n) for n in numbers_of_lines(lines))
+    digest = hashlib.sha256(joined).hexdigest()  # normalise.hash_of_tokens(words)
+    if len(words) <= SHINGLE_WORDS:
+        # No words: no shingles, both MinHashes empty. Up to SHINGLE_WORDS: one shingle.
+        grams = [joined] if words else []
+        fp = Fingerprint(
+            signature=_minhash(grams, NUM_PERM, _PERMUTATIONS),
+            lead=_minhash(grams, LEAD_PERM, _LEAD_PERMUTATIONS),
+            size=len(grams),
+            numbers=numbers,
+        )
+        return fp, digest
+    positional = _positional_shingles(words, spaced, joined)
+    grams = list(dict.fromkeys(positional))  # shingles(words)
+    mixed = _fmix32(_hashes32(grams))
+    # The lead's shingles (those of the first LEAD_WORDS words) are the body's first ones, so
+    # its distinct shingles are the first ``lead`` of ``grams`` (first occurrences keep their
+    # order) and their hashes are already known.
+    if len(words) <= LEAD_WORDS:
+        lead = len(grams)
+    else:
+        lead = len(set(positional[: LEAD_WORDS - SHINGLE_WORDS + 1]))
     fp = Fingerprint(
-        signature=_minhash(grams, NUM_PERM, _PERMUTATIONS),
-        lead=_minhash(lead, LEAD_PERM, _LEAD_PERMUTATIONS),
+        signature=_minhash_of_mixed(mixed, _PERMUTATIONS),
+        lead=_minhash_of_mixed(mixed[:lead], _LEAD_PERMUTATIONS),
         size=len(grams),
-        numbers=tuple(number_hash(n) for n in numbers_of_lines(lines)),
+        numbers=numbers,
     )
-    return fp, hash_of_tokens(words)
+    return fp, digest
 
 
 def to_signature_bytes(fp: Fingerprint) -> bytes:

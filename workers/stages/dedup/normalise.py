@@ -42,10 +42,20 @@ _TRAILING_CREDIT = re.compile(
     r"|\s*(?:lire la suite|read more|continue reading|leia mais)\s*[.…>»]*)\s*$",
     re.IGNORECASE,
 )
+# What every _TRAILING_CREDIT match contains, as needles of str.lower(): a colon, or a
+# piece of each teaser without "i", "s" or "k" (the letters that also match a non-ASCII one
+# under re.IGNORECASE: "ı", "ſ", the Kelvin sign). A line with none of them cannot match, and
+# testing that is far cheaper than the pattern, which tries every position of the paragraph.
+_TRAILING_CREDIT_NEEDLES = ("re la ", "read more", "nue read", "a ma")
 _TRAILING_ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.\.\.)\s*$")
-# Figures, with thousands separators kept together ("1 500", "1.500", "1,500" are one number).
-_NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?!\d)|\d+(?:[.,]\d+)?")
-_NON_WORD = re.compile(r"[^\w]+|_")
+# Figures, with thousands separators kept together ("1 500", "1.500", "1,500" are one number):
+# ``\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?!\d)|\d+(?:[.,]\d+)?`` with the first digit of both
+# branches taken out in front (the same matches), so that the search skips to the next digit.
+_NUMBER = re.compile(r"\d(?:\d{0,2}(?:[ \u00a0\u202f.,]\d{3})+(?!\d)|\d*(?:[.,]\d+)?)")
+_ASCII_SEPARATORS = str.maketrans("", "", " .,")
+# A word: a run of word characters other than "_" (what replacing ``[^\w]+|_`` by spaces and
+# splitting leaves).
+_WORD = re.compile(r"[^\W_]+")
 
 MAX_NUMBERS = 32
 
@@ -53,10 +63,17 @@ MAX_NUMBERS = 32
 _NO_COMBINING = CharTable(lambda char: None if unicodedata.combining(char) else char)
 
 
+_ASCII = frozenset(map(chr, range(128)))
+
+
 def _strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     if decomposed.isascii():
         return decomposed
+    # Accented Latin text: every other character is a combining mark, and dropping all of
+    # them at once is much cheaper than translating the text character by character.
+    if all(map(unicodedata.combining, set(decomposed).difference(_ASCII))):
+        return decomposed.encode("ascii", "ignore").decode("ascii")
     return decomposed.translate(_NO_COMBINING)
 
 
@@ -69,7 +86,7 @@ def story_lines(text: str) -> list[str]:
         first = _DATELINE_DATE.sub("", first, count=1)
         lines[0] = first
     while lines:
-        last = _TRAILING_ELLIPSIS.sub("", _TRAILING_CREDIT.sub("", lines[-1]))
+        last = _strip_trailing(lines[-1])
         if last.strip():
             lines[-1] = last
             break
@@ -77,10 +94,18 @@ def story_lines(text: str) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
+def _strip_trailing(line: str) -> str:
+    """``line`` without a glued credit or teaser, then without a trailing ellipsis."""
+    if ":" in line or any(needle in line.lower() for needle in _TRAILING_CREDIT_NEEDLES):
+        line = _TRAILING_CREDIT.sub("", line)
+    if "…" in line or "..." in line:  # in every _TRAILING_ELLIPSIS match
+        line = _TRAILING_ELLIPSIS.sub("", line)
+    return line
+
+
 def tokens_of_lines(lines: list[str]) -> list[str]:
     """:func:`tokens` of lines already cut by :func:`story_lines`."""
-    flat = _strip_accents(" ".join(lines)).casefold()
-    return _NON_WORD.sub(" ", flat).split()
+    return _WORD.findall(_strip_accents(" ".join(lines)).casefold())
 
 
 def tokens(text: str) -> list[str]:
@@ -123,10 +148,14 @@ def numbers_in(text: str) -> tuple[str, ...]:
 def numbers_of_lines(lines: list[str]) -> tuple[str, ...]:
     """:func:`numbers_in` of lines already cut by :func:`story_lines`."""
     seen: dict[str, None] = {}
-    for line in lines:
-        for match in _NUMBER.finditer(line):
-            digits = ascii_digits(match.group()).lstrip("0") or "0"
-            seen.setdefault(digits, None)
-            if len(seen) >= MAX_NUMBERS:
-                return tuple(seen)
+    # One search over all the lines: a figure never spans a line break.
+    for match in _NUMBER.finditer("\n".join(lines)):
+        figure = match.group()
+        if figure.isascii():  # ASCII digits and separators: ascii_digits without the loop
+            digits = figure.translate(_ASCII_SEPARATORS).lstrip("0") or "0"
+        else:
+            digits = ascii_digits(figure).lstrip("0") or "0"
+        seen.setdefault(digits, None)
+        if len(seen) >= MAX_NUMBERS:
+            return tuple(seen)
     return tuple(seen)

@@ -39,8 +39,11 @@ One story costs two round trips: one Lua call to look up (all bands, the candida
 and their clusters' originals, and a sequence number) and one Lua call to insert. The lookup
 script takes the writers' lock (``{prefix}lock``, with expiry) and the insert script releases
 it, so the lock is held across lookup → decision → insert without round trips of its own, and
-two copies processed by two workers at the same instant end in one cluster. (The scripts
-touch keys they compute, so this layout is for a single Redis server, not Redis Cluster.)
+two copies processed by two workers at the same instant end in one cluster. A story whose
+lookup finds no candidate (most stories) costs one: whatever the rules, it starts a cluster of
+its own, so the lookup script indexes it as the insert script would and releases the lock.
+(The scripts touch keys they compute, so this layout is for a single Redis server, not Redis
+Cluster.)
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ import redis
 from workers.stages.dedup.database_index import REBUILD_BATCH, DatabaseIndex
 from workers.stages.dedup.decide import Assignment, Original, Rules, assign_cluster
 from workers.stages.dedup.entry import (
+    HEADER,
     NO_MINUTE,
     Entry,
     Features,
@@ -82,6 +86,10 @@ LOCK_TIMEOUT_S = 5.0
 LOCK_WAIT_S = 120.0  # how long a writer waits for the lock before giving up
 LOCK_RETRY_S = 0.0005
 _CLUSTER_MINUTE = struct.Struct("<i")
+# Where pack_entry puts the storage sequence (little-endian uint64 after version, minute, size):
+# the lookup script writes it into an entry it indexes itself.
+_SEQ_OFFSET = 9
+assert HEADER.format == "<BiIQ" and HEADER.size == _SEQ_OFFSET + 8
 _LAYOUT_ERROR = "KIBARULAYOUT"
 
 # Shared by the scripts: ARGV[1] is the prefix; the layout record and the hash numbers.
@@ -157,6 +165,51 @@ local function save_layout(st)
              'b:count', st.b.count, 'c:level', st.c.level, 'c:split', st.c.split,
              'c:count', st.c.count)
 end
+-- Add ``id`` to the bucket ``field`` of ``key`` whose ids are ``v`` (unless it is there):
+-- the first id and the newest ``maxids - 1`` are kept.
+local function add_to_bucket(key, field, v, id, maxids)
+  local ids, pos, present = {{}}, 1, false
+  while pos <= #v do
+    local len = string.byte(v, pos) % 128
+    local x = string.sub(v, pos, pos + len)
+    pos = pos + len + 1
+    if x == id then present = true end
+    ids[#ids + 1] = x
+  end
+  if not present then
+    if #ids >= maxids then table.remove(ids, 2) end
+    ids[#ids + 1] = id
+    redis.call('HSET', key, field, table.concat(ids))
+  end
+end
+-- Index one story's entry and its cluster record (when it has one to write).
+local function insert_entry(st, id, shard, blob, has_record, cid, record)
+  redis.call('HSET', p .. 'e:' .. shard, id, blob)
+  if has_record then
+    st.c.count = st.c.count + redis.call('HSET', addr(st.c, id_hash(cid)), cid, record)
+  end
+end
+-- After an insert: split the hashes that passed their target, save the layout record.
+local function finish_insert(st)
+  grow(st.b, st.target, field_hash)
+  grow(st.c, st.target, id_hash)
+  save_layout(st)
+end
+-- Index one story: its entry, its cluster record (when it has one to write), its bands.
+local function insert(st, id, shard, blob, has_record, cid, record, maxids, bands)
+  insert_entry(st, id, shard, blob, has_record, cid, record)
+  for pos = 1, #bands, {BAND_FIELD_BYTES} do
+    local key = addr(st.b, band_hash(bands, pos))
+    local field = string.sub(bands, pos, pos + {BAND_FIELD_BYTES - 1})
+    -- A new bucket (the usual case) costs one lookup in the hash, not two.
+    if redis.call('HSETNX', key, field, id) == 1 then
+      st.b.count = st.b.count + 1
+    else
+      add_to_bucket(key, field, redis.call('HGET', key, field), id, maxids)
+    end
+  end
+  finish_insert(st)
+end
 """
 
 _QUERY = (
@@ -170,6 +223,14 @@ local ttl = ARGV[6]
 local st, err = load_layout(ARGV[7])
 if not st then return layout_error(err) end
 local bands = ARGV[8]
+local function le64(n)
+  local t = {{}}
+  for i = 1, 8 do
+    t[i] = n % 256
+    n = math.floor(n / 256)
+  end
+  return string.char(unpack(t))
+end
 local function shard(id)
   local n = #id
   return (string.byte(id, n) + 256 * string.byte(id, n - 1)) % (emask + 1)
@@ -184,6 +245,7 @@ local function want(cid)
 end
 local own = redis.call('HGET', p .. 'e:' .. shard(own_id), own_id)
 local seq = 0
+local inserted = 0
 local found = {{}}
 if own then
   want(cluster_of(own))
@@ -198,11 +260,21 @@ else
   end
   own = ''
   seq = redis.call('INCR', p .. 'seq')
+  -- Each band is looked up by creating its bucket for this story when there is none (the
+  -- usual case: then there is nothing to read, and nothing left to write if the story has no
+  -- candidate). Buckets created here are removed again below unless the story is indexed by
+  -- this script, so that the index is as the lookup found it when the caller decides.
   local seen, ids = {{}}, {{}}
+  local created, present = {{}}, {{}}
   for pos = 1, #bands, {BAND_FIELD_BYTES} do
-    local v = redis.call('HGET', addr(st.b, band_hash(bands, pos)),
-                         string.sub(bands, pos, pos + {BAND_FIELD_BYTES - 1}))
-    if v then
+    local key = addr(st.b, band_hash(bands, pos))
+    local field = string.sub(bands, pos, pos + {BAND_FIELD_BYTES - 1})
+    if redis.call('HSETNX', key, field, own_id) == 1 then
+      created[#created + 1] = key
+      created[#created + 1] = field
+    else
+      local v = redis.call('HGET', key, field)
+      present[#present + 1] = {{key, field, v}}
       local pos = 1
       while pos <= #v do
         local len = string.byte(v, pos) % 128
@@ -223,6 +295,26 @@ else
       want(cluster_of(blob))
     end
   end
+  if #found == 0 then
+    -- No candidate: the story starts its own cluster whatever the rules (assign_cluster of
+    -- no candidates), so it is indexed here as the insert script would index it, with its
+    -- storage order put into the entry, and the lock released: one round trip, not two.
+    local blob = string.sub(ARGV[9], 1, {_SEQ_OFFSET}) .. le64(seq)
+                 .. string.sub(ARGV[9], {_SEQ_OFFSET + 9})
+    insert_entry(st, own_id, shard(own_id), blob, true, own_id, ARGV[10])
+    st.b.count = st.b.count + #created / 2
+    local maxids = tonumber(ARGV[11])
+    for _, kfv in ipairs(present) do
+      add_to_bucket(kfv[1], kfv[2], kfv[3], own_id, maxids)
+    end
+    finish_insert(st)
+    redis.call('DEL', p .. 'lock')
+    inserted = 1
+  else
+    for i = 1, #created, 2 do
+      redis.call('HDEL', created[i], created[i + 1])
+    end
+  end
 end
 local origins = {{}}
 for _, cid in ipairs(corder) do
@@ -232,13 +324,13 @@ for _, cid in ipairs(corder) do
     origins[#origins + 1] = rec
   end
 end
-return {{own, seq, found, origins}}
+return {{own, seq, found, origins, inserted}}
 """
 )
 
 _INSERT = (
     _PRELUDE
-    + f"""
+    + """
 local id = ARGV[2]
 local maxids = tonumber(ARGV[7])
 local token = ARGV[9]
@@ -253,36 +345,7 @@ if not st then
   release()
   return layout_error(err)
 end
-redis.call('HSET', p .. 'e:' .. ARGV[3], id, ARGV[4])
-if ARGV[5] ~= '' then
-  st.c.count = st.c.count + redis.call('HSET', addr(st.c, id_hash(ARGV[6])), ARGV[6], ARGV[8])
-end
-for pos = 1, #bands, {BAND_FIELD_BYTES} do
-  local key = addr(st.b, band_hash(bands, pos))
-  local field = string.sub(bands, pos, pos + {BAND_FIELD_BYTES - 1})
-  -- A new bucket (the usual case) costs one lookup in the hash, not two.
-  if redis.call('HSETNX', key, field, id) == 1 then
-    st.b.count = st.b.count + 1
-  else
-    local v = redis.call('HGET', key, field)
-    local ids, pos, present = {{}}, 1, false
-    while pos <= #v do
-      local len = string.byte(v, pos) % 128
-      local x = string.sub(v, pos, pos + len)
-      pos = pos + len + 1
-      if x == id then present = true end
-      ids[#ids + 1] = x
-    end
-    if not present then
-      if #ids >= maxids then table.remove(ids, 2) end
-      ids[#ids + 1] = id
-      redis.call('HSET', key, field, table.concat(ids))
-    end
-  end
-end
-grow(st.b, st.target, field_hash)
-grow(st.c, st.target, id_hash)
-save_layout(st)
+insert(st, id, ARGV[3], ARGV[4], ARGV[5] ~= '', ARGV[6], ARGV[8], maxids, bands)
 release()
 return 1
 """
@@ -373,17 +436,20 @@ class RedisIndex:
     @staticmethod
     def _bands(bands: Sequence[int]) -> bytes:
         """The band fields, packed: the first ``BAND_FIELD_BYTES`` of each little-endian key."""
-        return b"".join(struct.pack("<q", band)[:BAND_FIELD_BYTES] for band in bands)
+        packed = struct.pack(f"<{len(bands)}q", *bands)
+        return b"".join([packed[i : i + BAND_FIELD_BYTES] for i in range(0, len(packed), 8)])
 
     def _insert_args(
-        self, entry: Entry, bands: Sequence[int], original: Original | None, token: bytes = b""
+        self, entry: Entry, bands: Sequence[int] | bytes, original: Original | None,
+        token: bytes = b"",
     ) -> list[Any]:
+        """The insert script's arguments; ``bands``: the keys, or already :meth:`_bands`."""
         encoded = encode_id(entry.id)
         return [
             self.prefix, encoded, self._shard(encoded), pack_entry(entry),
             "" if original is None else "1", encode_id(entry.cluster_id), MAX_BUCKET_IDS,
             b"" if original is None else _pack_original(original), token, self.target,
-            self._bands(bands),
+            bands if isinstance(bands, bytes) else self._bands(bands),
         ]
 
     def _run(self, call: Callable[[], Any]) -> Any:
@@ -430,8 +496,9 @@ class RedisIndex:
         """Find the story's cluster and index it, atomically with respect to other workers.
 
         Two round trips: the lookup script takes the writers' lock (``{prefix}lock``, with
-        expiry) and the insert script releases it. While another writer holds it, the lookup
-        is retried. A story already indexed (a
+        expiry) and the insert script releases it; one when the lookup finds no candidate (the
+        lookup script then indexes the story itself). While another writer holds the lock, the
+        lookup is retried. A story already indexed (a
         re-delivered task) gets its earlier placement back, without taking the lock.
         Raises :class:`IndexLayoutError` for an index of another layout.
         """
@@ -439,9 +506,14 @@ class RedisIndex:
         # The token names the story, so that a retry of this very story (its earlier attempt
         # cut off by a Redis restart before it released the lock) does not wait for the expiry.
         token = b"story:" + article_id.encode("utf-8")
+        fields = self._bands(bands)
+        # What the lookup script indexes when it finds no candidate: the story as the first of
+        # its own cluster (storage sequence 0, set by the script) and its cluster record.
+        alone = Entry(article_id, features, 0, article_id)
         args: list[Any] = [
             self.prefix, encoded, self.entry_mask, MAX_CANDIDATES, token,
-            int(LOCK_TIMEOUT_S * 1000), self.target, self._bands(bands),
+            int(LOCK_TIMEOUT_S * 1000), self.target, fields, pack_entry(alone),
+            _pack_original(Original(article_id, features.minute)), MAX_BUCKET_IDS,
         ]
         deadline = time.monotonic() + LOCK_WAIT_S
         while (reply := self._run(lambda: self._query(args=args))) is None:
@@ -451,7 +523,9 @@ class RedisIndex:
                     "is a worker stuck? It expires by itself; check Redis and the workers' logs"
                 )
             time.sleep(LOCK_RETRY_S)
-        own, seq, found, origins = reply
+        own, seq, found, origins, inserted = reply
+        if inserted:  # no candidate: indexed as a cluster of its own, the lock released
+            return Placement(article_id, None, False)
         originals = {
             decode_id(origins[i])[0]: _unpack_original(origins[i + 1])
             for i in range(0, len(origins), 2)
@@ -469,7 +543,7 @@ class RedisIndex:
             entry = Entry(article_id, features, int(seq), assignment.cluster_id)
             record = _new_original(article_id, assignment)
             # Expired while we worked: the write is done all the same, nothing to undo.
-            insert = self._insert_args(entry, bands, record, token)
+            insert = self._insert_args(entry, fields, record, token)
             self._run(lambda: self._insert(args=insert))
         except BaseException:
             with suppress(redis.exceptions.RedisError):
