@@ -23,6 +23,11 @@
    the share of it spent in Redis (``RedisIndex.place``), and the Redis memory per document:
    ``INFO memory`` ``used_memory`` delta / documents, and the sum of ``MEMORY USAGE`` of the
    index's keys / documents. Pairwise precision/recall on the synthetic set are printed too.
+   The documents indexed so far differ from size to size, and so do their pairs; to compare
+   decisions on the same pairs, the last ``--slice`` documents before each size (with the
+   ``SLICE_LEAD`` before them, which hold every original their copies can name) are assigned
+   again in a fresh index of their own: the table says whether they get the same clusters
+   there as in the index of that size, and the recall of their pairs in each.
    In the same run, at ``--baseline-docs``, datasketch ``MinHashLSH`` with its Redis storage
    (query + insert per document) and, at ``--database-docs``, kibaru's database index on
    SQLite, for comparison.
@@ -67,6 +72,9 @@ from workers.stages.dedup.service import Deduplicator  # noqa: E402
 SYNDICATION = ROOT / "tests" / "fixtures" / "syndication" / "syndication.jsonl"
 PREFIX = "kibaru:dedup:"
 BASELINE_PERM = 128
+# Copies name one of the last 2,000 originals (Generator.documents), about 2,200 documents back:
+# a slice re-indexed with this many documents before it finds every original it names.
+SLICE_LEAD = 3000
 BASELINE_THRESHOLD = 0.5
 
 
@@ -337,6 +345,9 @@ class Checkpoint:
     families: dict[str, int]
     encodings: dict[str, list[int]]
     scores: PairScores  # over the documents indexed so far
+    slice_scores: PairScores | None = None  # the slice's pairs, in the index of this size
+    fresh_scores: PairScores | None = None  # the same pairs, the slice in a fresh index
+    same_clusters: bool | None = None  # the slice partitioned alike in both
 
 
 def stage_cost(docs: Sequence[SyntheticDoc]) -> float:
@@ -350,7 +361,8 @@ def stage_cost(docs: Sequence[SyntheticDoc]) -> float:
 
 
 def kibaru_scale(
-    client: redis.Redis, redis_url: str, sizes: Sequence[int], window: int, tmp: Path
+    client: redis.Redis, redis_url: str, sizes: Sequence[int], window: int, tmp: Path,
+    slice_size: int = 0,
 ) -> tuple[list[Checkpoint], PairScores, float]:
     client.flushdb()
     base = used_memory(client)
@@ -375,10 +387,14 @@ def kibaru_scale(
     total = 0.0
     window_time = window_redis = 0.0
     targets = sorted(sizes)
+    kept: dict[int, list[SyntheticDoc]] = {target: [] for target in targets}
     try:
         for n, doc in enumerate(Generator().documents(targets[-1]), start=1):
             if len(sample) < 2000:
                 sample.append(doc)
+            for target in targets:
+                if slice_size and target - slice_size - SLICE_LEAD < n <= target:
+                    kept[target].append(doc)
             rec = synthetic_record(doc)
             before_redis = in_redis[0]
             start = time.perf_counter()
@@ -412,7 +428,41 @@ def kibaru_scale(
         dedup.close()
         store.dispose()
         client.flushdb()
+    for checkpoint in checkpoints if slice_size else []:
+        docs = kept[checkpoint.docs]
+        scored = {doc.id for doc in docs[-slice_size:]}
+        fresh = fresh_clusters(docs, redis_url, tmp, f"slice{checkpoint.docs}")
+        checkpoint.slice_scores = pairwise_scores(
+            {i: labels[i] for i in scored}, {i: clusters[i] for i in scored}
+        )
+        checkpoint.fresh_scores = pairwise_scores(
+            {i: labels[i] for i in scored}, {i: fresh[i] for i in scored}
+        )
+        checkpoint.same_clusters = partition(clusters, scored) == partition(fresh, scored)
     return checkpoints, pairwise_scores(labels, clusters), stage_cost(sample)
+
+
+def fresh_clusters(
+    docs: Sequence[SyntheticDoc], redis_url: str, tmp: Path, name: str
+) -> dict[str, str]:
+    """The clusters ``docs`` get, assigned in order in an index of their own."""
+    store = open_store(f"sqlite:///{tmp}/{name}.db")
+    index = RedisIndex.from_url(redis_url, prefix=f"bench:{name}:")
+    dedup = Deduplicator(store, Rules.for_days(30), index)
+    try:
+        return {doc.id: dedup.assign(synthetic_record(doc)).cluster_id for doc in docs}
+    finally:
+        index.clear()
+        dedup.close()
+        store.dispose()
+
+
+def partition(clusters: dict[str, str], ids: set[str]) -> set[frozenset[str]]:
+    """How ``ids`` are grouped by ``clusters`` (whatever the clusters are named)."""
+    groups: dict[str, set[str]] = {}
+    for doc_id in ids:
+        groups.setdefault(clusters[doc_id], set()).add(doc_id)
+    return {frozenset(group) for group in groups.values()}
 
 
 def baseline_scale(client: redis.Redis, redis_db: int, count: int) -> tuple[float, float]:
@@ -469,7 +519,7 @@ def scale(args: argparse.Namespace) -> None:
     print(f"## Scale: synthetic documents, Redis index in {redis_url} (flushed before/after)\n")
     with tempfile.TemporaryDirectory() as tmp:
         checkpoints, scores, stages_ms = kibaru_scale(
-            client, redis_url, sizes, args.window, Path(tmp)
+            client, redis_url, sizes, args.window, Path(tmp), args.slice
         )
         print(
             f"Cost per document over the last {args.window:,} documents at each size; "
@@ -499,6 +549,26 @@ def scale(args: argparse.Namespace) -> None:
             f"({scores.true_pairs} true, {scores.false_pairs} false, "
             f"{scores.missed_pairs} missed pairs)\n"
         )
+        if args.slice:
+            print(
+                f"The same pairs at every size: the last {args.slice:,} documents before each "
+                f"size (after {SLICE_LEAD:,} more as lead-in), assigned again in a fresh index "
+                "of their own.\n"
+            )
+            print(
+                "| documents in index | pairs in the slice | recall in the index of this size "
+                "| recall in a fresh index | precision (both) | same clusters |"
+            )
+            print("|---|---|---|---|---|---|")
+            for c in checkpoints:
+                assert c.slice_scores is not None and c.fresh_scores is not None
+                print(
+                    f"| {c.docs:,} | {c.slice_scores.true_pairs + c.slice_scores.missed_pairs:,} "
+                    f"| {c.slice_scores.recall:.4f} | {c.fresh_scores.recall:.4f} "
+                    f"| {c.slice_scores.precision:.4f} / {c.fresh_scores.precision:.4f} "
+                    f"| {'yes' if c.same_clusters else 'no'} |"
+                )
+            print()
         if args.baseline_docs:
             ms, memory = baseline_scale(client, args.redis_db, args.baseline_docs)
             print(
@@ -518,6 +588,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000,500000")
     parser.add_argument("--window", type=int, default=2000, help="docs timed at each size")
+    parser.add_argument(
+        "--slice", type=int, default=20000,
+        help="documents before each size assigned again in a fresh index (0: none)",
+    )
     parser.add_argument("--baseline-docs", type=int, default=10000)
     parser.add_argument("--database-docs", type=int, default=10000)
     parser.add_argument("--redis-host", default="127.0.0.1")
