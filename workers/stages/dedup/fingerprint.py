@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workers.stages.dedup.normalise import (
+    hash_of_joined_tokens,
     numbers_of_lines,
     story_lines,
     tokens_of_lines,
@@ -167,7 +168,7 @@ def analyse(text: str) -> tuple[Fingerprint, str]:
     spaced = " ".join(words)
     joined = spaced.encode("utf-8")
     numbers = tuple(number_hash(n) for n in numbers_of_lines(lines))
-    digest = hashlib.sha256(joined).hexdigest()  # normalise.hash_of_tokens(words)
+    digest = hash_of_joined_tokens(joined)
     if len(words) <= SHINGLE_WORDS:
         # No words: no shingles, both MinHashes empty. Up to SHINGLE_WORDS: one shingle.
         grams = [joined] if words else []

@@ -120,7 +120,13 @@ def normalise(text: str) -> str:
 
 def hash_of_tokens(words: list[str]) -> str:
     """:func:`content_hash` of a story whose :func:`tokens` are already known."""
-    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
+    return hash_of_joined_tokens(" ".join(words).encode("utf-8"))
+
+
+def hash_of_joined_tokens(joined: bytes) -> str:
+    """:func:`content_hash` of a story whose :func:`tokens`, joined by spaces, are ``joined``
+    (UTF-8): for a caller that joined them already."""
+    return hashlib.sha256(joined).hexdigest()
 
 
 def content_hash(text: str) -> str:
