@@ -41,19 +41,24 @@ def test_does_nothing_without_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not releaser.after_page()
 
 
-def test_worker_does_not_import_what_pool_tasks_never_use() -> None:
-    """Pool processes fork from the worker's main process: every module it imports is in
-    each of them. The command line, the app and its tasks must not load the exporters'
-    pyarrow, datasketch's LSH (and scipy), the crawler's Scrapy or the web console."""
+def packages_loaded_by(*modules: str) -> set[str]:
+    """The top-level packages a fresh interpreter has loaded once it imported ``modules``."""
     code = (
-        "import sys, kibaru.cli, workers.queue.app, workers.queue.tasks\n"
+        f"import sys, {', '.join(modules)}\n"
         "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
     )
-    loaded = set(
+    return set(
         subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         ).stdout.split()
     )
+
+
+def test_worker_does_not_import_what_pool_tasks_never_use() -> None:
+    """Pool processes fork from the worker's main process: every module it imports is in
+    each of them. The command line, the app and its tasks must not load the exporters'
+    pyarrow, datasketch's LSH (and scipy), the crawler's Scrapy or the web console."""
+    loaded = packages_loaded_by("kibaru.cli", "workers.queue.app", "workers.queue.tasks")
     unwanted = {"pyarrow", "datasketch", "scipy", "scrapy", "twisted", "fastapi", "uvicorn"}
     assert not loaded & unwanted
 
@@ -62,14 +67,6 @@ def test_a_broker_crawl_does_not_import_the_stages() -> None:
     """With a broker the crawl process only fetches and queues: the extraction stack
     (trafilatura, the language model, numpy, dateparser) would add start-up time to every
     crawl and memory to its process for nothing."""
-    code = (
-        "import sys, kibaru.cli, crawler.run, workers.ingest.broker\n"
-        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
-    )
-    loaded = set(
-        subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        ).stdout.split()
-    )
+    loaded = packages_loaded_by("kibaru.cli", "crawler.run", "workers.ingest.broker")
     unwanted = {"trafilatura", "justext", "py3langid", "numpy", "dateparser", "htmldate", "ftfy"}
     assert not loaded & unwanted
