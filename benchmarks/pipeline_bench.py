@@ -196,9 +196,9 @@ def broker_run(
     """A broker-mode crawl with workers of ``concurrencies`` (one ``kibaru worker`` each).
 
     Without ``backlog`` the workers are ready, their pool processes warmed up, before the timed
-    crawl starts (end to end). With
-    it, the crawl first fetches and queues every page with no worker running; the workers are
-    started then, and their rate is read from the pages' processing times.
+    crawl starts (end to end). With it, the crawl first fetches and queues every page with no
+    worker running; the workers are started then, and their rate is read from the pages'
+    processing times.
     """
     database = create_database()
     fresh_redis()

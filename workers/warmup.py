@@ -14,6 +14,7 @@ same tables on the pages that need them anyway: their peak memory does not chang
 
 from __future__ import annotations
 
+import logging
 import time
 from contextlib import suppress
 
@@ -25,6 +26,8 @@ from workers.stages.errors import StageError
 from workers.stages.page import FetchedPage
 
 WARM_UP_URL = "https://warm-up.invalid/2026/01/05/la-saison-des-pluies-commence-a-kaolack"
+log = logging.getLogger(__name__)
+
 # An article of the kind the workers process (French, dated, signed), written for this purpose:
 # every stage that loads data on first use gets to run.
 WARM_UP_PAGE = """<!DOCTYPE html>
@@ -58,12 +61,16 @@ def warm_up() -> float:
     """Run the built-in article through the extraction and the fingerprint, and the date page
     through htmldate's search as the dates stage runs it; the seconds taken.
 
-    Never raises for what the pages give: a warm-up that fails leaves the loading to the first
-    page, as before."""
+    Never raises: a warm-up that fails leaves the loading to the first page, as before, and a
+    bug it meets is logged with its traceback rather than keeping the process from starting
+    (a pool process whose initializer raises is replaced, and would fail the same way)."""
     started = time.perf_counter()
     page = FetchedPage(url=WARM_UP_URL, source="warm-up", body=WARM_UP_PAGE, headers={})
-    with suppress(StageError):
-        analyse(extract_record(page, None).text)
+    try:
+        with suppress(StageError):
+            analyse(extract_record(page, None).text)
+    except Exception:
+        log.exception("the warm-up page failed; the first pages will load the stages' tables")
     with suppress(Exception):  # htmldate raises assorted errors; the dates stage ignores them too
         find_date(WARM_UP_DATE_PAGE, original_date=True, extensive_search=True)
     return time.perf_counter() - started

@@ -372,6 +372,21 @@ def test_the_warm_up_pages_go_through_every_stage_that_loads_data(
     assert parsed  # the date page reached dateparser
 
 
+def test_a_warm_up_that_meets_a_bug_logs_it_and_lets_the_process_start(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from workers import warmup
+
+    def broken(*_: object) -> None:
+        raise KeyError("a bug in a stage")
+
+    monkeypatch.setattr(warmup, "extract_record", broken)
+    with caplog.at_level("ERROR", logger="workers.warmup"):
+        assert warmup.warm_up() >= 0
+    assert "the warm-up page failed" in caplog.text
+    assert "KeyError: 'a bug in a stage'" in caplog.text  # with its traceback
+
+
 def test_cron_expressions() -> None:
     schedule = parse_cron("0 */2 * * *")
     assert schedule.hour == set(range(0, 24, 2)) and schedule.minute == {0}

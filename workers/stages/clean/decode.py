@@ -10,8 +10,8 @@ in a word processor) is untangled byte by byte, and mojibake left by a charset t
 
 The declared charsets are read by ``workers.stages.charsets`` (the crawler reads them there
 too). beautifulsoup4's ``bs4.dammit`` does the untangling of mixed UTF-8 and windows-1252
-(:meth:`UnicodeDammit.detwingle`). The page is
-still parsed once, by lxml (``document.py``): bs4 never builds a tree here.
+(:meth:`UnicodeDammit.detwingle`). The page is still parsed once, by lxml (``document.py``):
+bs4 never builds a tree here.
 """
 
 from __future__ import annotations
